@@ -1,0 +1,1 @@
+"""Click commands: each module wires one stage's plain functions to the command line."""

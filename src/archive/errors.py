@@ -1,0 +1,44 @@
+"""Named exceptions: callers catch what they can handle, the CLI turns the rest into exit codes."""
+
+
+class ArchiveError(Exception):
+    """Base class for every error the toolkit raises on purpose."""
+
+
+class UsageError(ArchiveError):
+    """The caller asked for something impossible (bad option, missing path): exit code 2."""
+
+
+class UnsafeInput(ArchiveError):
+    """Input refused before parsing: too large, entity declarations, external entities."""
+
+    def __init__(self, message: str, rule: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.line = line
+
+
+class NotWellFormed(ArchiveError):
+    """Input that is not XML, with the parser's line and column."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class StoreError(ArchiveError):
+    """A store operation failed; the store is left as it was before the operation."""
+
+
+class QueryError(ArchiveError):
+    """A SPARQL query could not be parsed or run, with its position when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class DepositError(ArchiveError):
+    """A package could not be written; nothing half-written is left behind."""

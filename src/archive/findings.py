@@ -1,0 +1,150 @@
+"""Findings and reports: every validator says all it found, located, with one verdict.
+
+The JSON shape produced by :meth:`Report.to_dict` is a public contract, documented in
+``docs/reports.md`` and checked by ``docs/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+from . import TOOL_NAME, __version__
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+class Layer(str, Enum):
+    """The validation layers, in the order they run."""
+
+    INPUT = "input"  # readable at all, size, safety
+    XML = "xml"  # well-formedness
+    SCHEMA = "schema"  # the project's TEI customisation
+    TEI = "tei"  # conformance to full TEI P5 (tei_all)
+    REFS = "refs"  # referential integrity and date rules
+    EXTRACT = "extract"  # what extraction could not use
+    SHACL = "shacl"  # SHACL shapes on the extracted graph
+    BAG = "bag"  # BagIt structure and fixity
+    PACKAGE = "package"  # profile, METS, PREMIS, RO-Crate
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    layer: Layer
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    focus: str | None = None  # RDF focus node (SHACL) or entity URI
+    path: str | None = None  # RDF property path (SHACL)
+    value: str | None = None  # offending value, when there is one
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["layer"] = self.layer.value
+        return {k: v for k, v in data.items() if v is not None}
+
+    def location(self) -> str:
+        parts = [self.file or "-"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file or "", self.line or 0, self.column or 0, self.rule)
+
+
+@dataclass
+class Report:
+    """All findings of one run over one or more inputs, with the verdict."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    shacl_reports: dict[str, str] = field(default_factory=dict)  # file -> W3C report (Turtle)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    def merge(self, other: Report) -> None:
+        self.findings.extend(other.findings)
+        self.files.extend(f for f in other.files if f not in self.files)
+        self.shacl_reports.update(other.shacl_reports)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.severity.value for f in self.findings)
+        return {s.value: c.get(s.value, 0) for s in Severity}
+
+    @property
+    def valid(self) -> bool:
+        """Warnings and infos alone never make a submission invalid."""
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.valid else 1
+
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.findings, key=Finding.sort_key)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "tool": {"name": TOOL_NAME, "version": __version__},
+            "verdict": "valid" if self.valid else "invalid",
+            "valid": self.valid,
+            "counts": self.counts,
+            "files": list(self.files),
+            "findings": [f.to_dict() for f in self.sorted()],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def to_text(self) -> str:
+        lines = []
+        for f in self.sorted():
+            where = f.location()
+            line = f"{where}: {f.severity.value} [{f.rule}] {f.message}"
+            extra = []
+            if f.focus:
+                extra.append(f"node {f.focus}")
+            if f.path:
+                extra.append(f"path {f.path}")
+            if f.value:
+                extra.append(f"value {f.value!r}")
+            if extra:
+                line += f" ({'; '.join(extra)})"
+            lines.append(line)
+        c = self.counts
+        verdict = "VALID" if self.valid else "INVALID"
+        n = len(self.files)
+        lines.append(
+            f"{verdict}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info "
+            f"in {n} file{'s' if n != 1 else ''}"
+        )
+        return "\n".join(lines)

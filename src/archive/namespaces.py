@@ -1,0 +1,53 @@
+"""Namespaces of the linked-data profile (see ``ontology/profile.ttl``).
+
+rdflib 7.6's ``WGS`` constant carries a wrong ``https`` IRI, so ``POS`` is declared here.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
+
+SCHEMA = Namespace("https://schema.org/")
+SCHEMA_HTTP = "http://schema.org/"  # normalised to SCHEMA on input
+ORG = Namespace("http://www.w3.org/ns/org#")
+CITO = Namespace("http://purl.org/spar/cito/")
+FABIO = Namespace("http://purl.org/spar/fabio/")
+POS = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+ARC = Namespace("https://advocacy-archive.example/ns#")  # local terms; fixed, not the base
+
+PREFIXES: dict[str, Namespace] = {
+    "schema": SCHEMA,
+    "org": ORG,
+    "cito": CITO,
+    "fabio": FABIO,
+    "prov": PROV,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "void": VOID,
+    "dcat": DCAT,
+    "time": TIME,
+    "pos": POS,
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "sh": SH,
+    "arc": ARC,
+}
+
+__all__ = [
+    "ARC", "CITO", "DCAT", "DCTERMS", "FABIO", "ORG", "OWL", "POS", "PREFIXES", "PROV", "RDF",
+    "RDFS", "SCHEMA", "SCHEMA_HTTP", "SH", "SKOS", "TIME", "VOID", "XSD",
+]
+
+
+def sparql_prefixes() -> str:
+    """PREFIX lines for every profile namespace, for queries written against the profile."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def bind_all(graph) -> None:  # rdflib Graph or Dataset
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)
