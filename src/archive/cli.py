@@ -14,9 +14,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from .commands import record
+    from .commands import deposit, generate, record, store
 
-    for module in (record,):
+    for module in (record, store, deposit, generate):
         for command in module.COMMANDS:
             cli.add_command(command)
 
