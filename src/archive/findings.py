@@ -10,12 +10,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from . import TOOL_NAME, __version__
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -25,7 +25,7 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-class Layer(str, Enum):
+class Layer(StrEnum):
     """The validation layers, in the order they run."""
 
     INPUT = "input"  # readable at all, size, safety

@@ -38,8 +38,25 @@ PREFIXES: dict[str, Namespace] = {
 }
 
 __all__ = [
-    "ARC", "CITO", "DCAT", "DCTERMS", "FABIO", "ORG", "OWL", "POS", "PREFIXES", "PROV", "RDF",
-    "RDFS", "SCHEMA", "SCHEMA_HTTP", "SH", "SKOS", "TIME", "VOID", "XSD",
+    "ARC",
+    "CITO",
+    "DCAT",
+    "DCTERMS",
+    "FABIO",
+    "ORG",
+    "OWL",
+    "POS",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SCHEMA_HTTP",
+    "SH",
+    "SKOS",
+    "TIME",
+    "VOID",
+    "XSD",
 ]
 
 

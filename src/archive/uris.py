@@ -64,4 +64,4 @@ class URIs:
 
     def slug_of_graph(self, graph_uri: str) -> str | None:
         prefix = f"{self.base}/graph/"
-        return graph_uri[len(prefix):] if graph_uri.startswith(prefix) else None
+        return graph_uri[len(prefix) :] if graph_uri.startswith(prefix) else None

@@ -77,7 +77,9 @@ def check_bytes(data: bytes, limit: int | None = None) -> None:
     head = data[:8192]
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not utf16 and b"\x00" in head:
-        raise NotWellFormed("binary data, not an XML document", line=_line_of(head, head.index(b"\x00")))
+        raise NotWellFormed(
+            "binary data, not an XML document", line=_line_of(head, head.index(b"\x00"))
+        )
     doctype = _DOCTYPE.search(data)
     if doctype:
         entity = _ENTITY.search(data, doctype.end())
