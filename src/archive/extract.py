@@ -453,11 +453,12 @@ class _DocBuilder:
         if entry is not None and not names:
             names = entry.findall(f"{T}name")
         main_done = False
+        has_main = any(n.get("type") in (None, "main", "full", "reg") for n in names)
         for n in names:
             text = text_of(n)
             if not text:
                 continue
-            if n.get("type") in (None, "main", "full", "reg") and not main_done:
+            if not main_done and (n.get("type") in (None, "main", "full", "reg") or not has_main):
                 self.literal(s, SCHEMA.name, text, lang_of(n))
                 main_done = True
             else:

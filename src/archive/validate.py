@@ -1,0 +1,187 @@
+"""Validation of submissions: every layer, in order, every finding.
+
+Layers: input safety and well-formedness -> the project's TEI customisation -> full TEI P5
+(tei_all) -> referential and date rules -> extraction -> SHACL on each extracted graph.
+A layer that cannot run because an earlier one failed fatally (not XML, not TEI) is skipped,
+and the report says so; every other layer always runs, so a submitter sees all problems at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .docgraph import DocumentGraph
+from .errors import NotWellFormed, UnsafeInput
+from .findings import Finding, Layer, Report, Severity
+from .xmlsafe import ParsedXML, parse_bytes, read_limited
+
+XML_SUFFIXES = {".xml", ".tei"}
+
+
+@dataclass
+class FileResult:
+    """Everything validation learnt about one file."""
+
+    path: Path
+    label: str
+    report: Report
+    documents: list[DocumentGraph] = field(default_factory=list)
+    sha256: str | None = None
+    parsed: ParsedXML | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+
+def validate_file(
+    path: Path,
+    base: str | None = None,
+    *,
+    label: str | None = None,
+    shacl: bool = True,
+    tei_all: bool = True,
+    data: bytes | None = None,
+) -> FileResult:
+    """Validate one TEI file through every layer. ``OSError`` propagates (unreadable path)."""
+    label = label or str(path)
+    report = Report(files=[label])
+    result = FileResult(path=path, label=label, report=report)
+
+    def add(rule: str, severity: Severity, message: str, layer: Layer, **kw) -> None:
+        report.add(Finding(rule, severity, message, layer, file=label, **kw))
+
+    try:
+        data = read_limited(path) if data is None else data
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        parsed = parse_bytes(data, path=path)
+    except UnsafeInput as exc:
+        add(exc.rule, Severity.ERROR, str(exc), Layer.INPUT, line=exc.line)
+        return result
+    except NotWellFormed as exc:
+        add(
+            "xml.not-well-formed",
+            Severity.ERROR,
+            str(exc),
+            Layer.XML,
+            line=exc.line,
+            column=exc.column,
+        )
+        return result
+    result.parsed = parsed
+
+    from . import teischema
+
+    root_findings = teischema.check_root(parsed.tree, label)
+    report.extend(root_findings)
+    if any(f.severity is Severity.ERROR for f in root_findings):
+        add(
+            "validate.skipped",
+            Severity.INFO,
+            "schema, reference, extraction and SHACL checks skipped: the file is not a TEI "
+            "document",
+            Layer.SCHEMA,
+        )
+        return result
+    report.extend(teischema.check_project(parsed.tree, label))
+    if tei_all:
+        report.extend(teischema.check_tei_all(parsed.tree, label))
+
+    from .integrity import check_integrity
+
+    report.extend(check_integrity(parsed, label))
+
+    from .extract import extract_parsed
+
+    extraction = extract_parsed(parsed, label, base)
+    report.extend(_dedupe_extraction(extraction.findings, report.findings))
+    result.documents = extraction.documents
+    if shacl:
+        run_shacl(result)
+    return result
+
+
+def run_shacl(result: FileResult) -> None:
+    """SHACL on each document graph of a file, on its own; keeps the W3C reports."""
+    from .shacl import validate_document
+
+    reports = []
+    for doc in result.documents:
+        outcome = validate_document(doc, file=result.label)
+        result.report.extend(outcome.findings)
+        reports.append(outcome.report)
+    if reports:
+        merged = reports[0]
+        for extra in reports[1:]:
+            merged += extra
+        result.report.shacl_reports[result.label] = merged.serialize(format="turtle")
+
+
+def _dedupe_extraction(found: list[Finding], earlier: list[Finding]) -> list[Finding]:
+    """A dangling pointer is reported once (by the reference rules), not again by extraction."""
+    seen = {(f.line, f.value) for f in earlier if f.layer is Layer.REFS}
+    return [
+        f for f in found if not (f.rule == "extract.dangling-ref" and (f.line, f.value) in seen)
+    ]
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given; folders walked (sorted) for ``*.xml`` / ``*.tei``, hidden entries skipped."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if child.is_file() and child.suffix.lower() in XML_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+PACKAGE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+
+
+def is_package(path: Path) -> bool:
+    """A deposit package: a bag folder (with bagit.txt) or a .zip / .tar archive."""
+    if path.is_dir():
+        return (path / "bagit.txt").is_file()
+    return path.name.lower().endswith(PACKAGE_SUFFIXES)
+
+
+def validate_paths(
+    paths: Iterable[Path],
+    base: str | None = None,
+    *,
+    on_file: Callable[[FileResult], None] | None = None,
+    shacl: bool = True,
+) -> Report:
+    """Validate files and folders (and deposit packages); one merged report."""
+    report = Report()
+    for path in paths:
+        if is_package(path):
+            from .package_validate import validate_package
+
+            report.merge(validate_package(path, base=base))
+            continue
+        for file in expand_paths([path]):
+            try:
+                result = validate_file(file, base, shacl=shacl)
+            except OSError as exc:
+                result = FileResult(file, str(file), Report(files=[str(file)]))
+                result.report.add(
+                    Finding(
+                        "input.unreadable",
+                        Severity.ERROR,
+                        f"cannot read the file: {exc.strerror or exc}",
+                        Layer.INPUT,
+                        file=str(file),
+                    )
+                )
+            report.merge(result.report)
+            if on_file:
+                on_file(result)
+    return report
