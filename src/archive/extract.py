@@ -544,7 +544,8 @@ class _DocBuilder:
                 aff,
             )
             return
-        role_concept = self.concept("role", safe_slug(role), role.replace("-", " "))
+        role_label = role.replace("-", " ")
+        role_concept = self.concept("role", safe_slug(role), role_label)
         org_entity = None
         for target in self.ctx.resolve(aff, self.slug):
             org_entity = target
@@ -554,7 +555,10 @@ class _DocBuilder:
         post = URIRef(self.ctx.uris.thing("post", f"{scope}-{safe_slug(role)}"))
         self.add(post, RDF.type, ORG.Post)
         self.add(post, ORG.role, role_concept)
-        self.literal(post, SKOS.prefLabel, text_of(aff), lang_of(aff))
+        # One label per post whoever describes it: role and scope, never a document's wording.
+        scope_name = self._name_of(where) if where is not None else None
+        post_label = f"{role_label}, {scope_name}" if scope_name else role_label
+        self.add(post, SKOS.prefLabel, Literal(post_label, lang="en"))
         if org_entity and org_entity.kind == "org":
             self.add(post, ORG.postIn, where)
         elif org_entity and org_entity.kind == "place":
@@ -568,11 +572,17 @@ class _DocBuilder:
         self.add(membership, RDF.type, ORG.Membership)
         self.add(membership, ORG.member, s)
         self.add(membership, ORG.role, role_concept)
+        self.literal(membership, RDFS.label, text_of(aff), lang_of(aff))  # as the source words it
         if org_entity and org_entity.kind == "org":
             self.add(membership, ORG.organization, where)
         interval = self._interval(aff, membership)
         if interval is not None:
             self.add(membership, ORG.memberDuring, interval)
+
+    def _name_of(self, node: Node) -> str | None:
+        names = [o for s, p, o in self.triples if s == node and p == SCHEMA.name]
+        names.sort(key=lambda n: (getattr(n, "language", None) not in ("en", None), str(n)))
+        return str(names[0]) if names else None
 
     def _interval(self, el: etree._Element, anchor: Node) -> BNode | None:
         """A time:Interval for a dated affiliation; without dates, none (nothing invented)."""

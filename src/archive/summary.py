@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .docgraph import DocumentGraph
-from .namespaces import ORG, RDF, SCHEMA, SKOS
+from .namespaces import ORG, RDF, RDFS, SCHEMA, SKOS
 
 KINDS = (
     ("organisations", SCHEMA.Organization),
@@ -43,6 +43,10 @@ def label(g: Graph, node: Node) -> str:
     if names:
         names.sort(key=lambda n: (getattr(n, "language", None) not in ("en", None), str(n)))
         return str(names[0])
+    for tenure in g.subjects(ORG.member, node):
+        office = g.value(tenure, RDFS.label)
+        if office is not None:
+            return f"{office} (not named)"
     for post in g.objects(node, ORG.holds):
         pref = g.value(post, SKOS.prefLabel)
         if pref is not None:
