@@ -16,7 +16,9 @@ NS = {"t": TEI_NS}
 # Identifiers the design notes record as seen in public data; nothing else may appear.
 KNOWN_IDENTIFIERS = {
     "http://www.wikidata.org/entity/" + q
-    for q in ["Q329", "Q157", "Q10287", "Q560890", "Q192821", "Q613786", "Q8896", "Q8889", "Q458", "Q142", "Q145", "Q90", "Q41", "Q34640", "Q1693"]
+    for q in (
+        "Q329 Q157 Q10287 Q560890 Q192821 Q613786 Q8896 Q8889 Q458 Q142 Q145 Q90 Q41 Q34640 Q1693"
+    ).split()
 } | {"https://sws.geonames.org/390903/", "62193", "FR-62", "calais-2014-07-10"}
 # Dates the letter gives (plus the edition's own date): nothing else may appear.
 KNOWN_DATES = {"2014-07-10", "2012-05", "2002-12", "2014-07-02", "2026-11-26"}
