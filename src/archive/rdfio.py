@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from .docgraph import DocumentGraph, to_dataset
 from .namespaces import PREFIXES
+from .resources import data_dir
 
 FORMATS = ("turtle", "trig", "nquads", "jsonld")
 MEDIA_TYPES = {
@@ -24,7 +24,7 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
 }
 EXTENSIONS = {"turtle": ".ttl", "trig": ".trig", "nquads": ".nq", "jsonld": ".jsonld"}
-CONTEXT_PATH = Path(__file__).resolve().parent.parent.parent / "ontology" / "context.jsonld"
+CONTEXT_PATH = data_dir("ontology") / "context.jsonld"
 
 
 @lru_cache(maxsize=1)

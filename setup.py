@@ -1,0 +1,31 @@
+"""Packaging hook: copy the top-level data folders into the wheel as ``archive/_data``.
+
+The design keeps shapes/, ontology/, queries/ and the TEI customisation at the top of the
+repository; an installed package needs them too (see archive.resources).
+"""
+
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+DATA = {"shapes": "*.ttl", "ontology": "*", "queries": "*.rq", "tei": "archive-tei.rng"}
+
+
+class BuildWithData(build_py):
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            return  # an editable install reads the repository folders directly
+        target = Path(self.build_lib) / "archive" / "_data"
+        for folder, pattern in DATA.items():
+            for source in sorted((HERE / folder).glob(pattern)):
+                if source.is_file():
+                    dest = target / folder / source.name
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, dest)
+
+
+setup(cmdclass={"build_py": BuildWithData})
