@@ -11,7 +11,13 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-DATA = {"shapes": "*.ttl", "ontology": "*", "queries": "*.rq", "tei": "archive-tei.rng"}
+DATA = {
+    "shapes": "*.ttl",
+    "ontology": "*",
+    "queries": "*.rq",
+    "tei": "archive-tei.rng",
+    "deposit": "**/*",
+}
 
 
 class BuildWithData(build_py):
@@ -23,7 +29,7 @@ class BuildWithData(build_py):
         for folder, pattern in DATA.items():
             for source in sorted((HERE / folder).glob(pattern)):
                 if source.is_file():
-                    dest = target / folder / source.name
+                    dest = target / folder / source.relative_to(HERE / folder)
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(source, dest)
 

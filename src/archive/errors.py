@@ -42,3 +42,20 @@ class QueryError(ArchiveError):
 
 class DepositError(ArchiveError):
     """A package could not be written; nothing half-written is left behind."""
+
+
+class SchemaUnavailable(ArchiveError):
+    """A schema (TEI, METS, XLink) could not be found or compiled: the check cannot run."""
+
+
+class PackageUnreadable(ArchiveError):
+    """The path is not a package that can be opened at all (exit code 2, not a finding)."""
+
+
+class MemberUnreadable(ArchiveError):
+    """A member of a package cannot be read (corrupt data, bad CRC, encrypted, unsupported)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} cannot be read: {reason}")
+        self.name = name
+        self.reason = reason

@@ -11,11 +11,11 @@ from pathlib import Path
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
 REPOSITORY = Path(__file__).resolve().parents[2]
-KINDS = ("shapes", "ontology", "queries", "tei")
+KINDS = ("shapes", "ontology", "queries", "tei", "deposit")
 
 
 def data_dir(kind: str) -> Path:
-    """The folder holding one kind of project data: shapes, ontology, queries or tei."""
+    """The folder of one kind of project data: shapes, ontology, queries, tei or deposit."""
     if kind not in KINDS:
         raise ValueError(f"unknown data folder {kind!r}")
     packaged = PACKAGE_DATA / kind

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import ArchiveError
+from .errors import SchemaUnavailable
 from .findings import Finding, Layer, Severity
 from .resources import data_dir
 from .xmlsafe import TEI_NS, XML_NS
@@ -66,10 +66,6 @@ __all__ = [
     "tei_all_info",
     "tei_all_schema",
 ]
-
-
-class SchemaUnavailable(ArchiveError):
-    """A schema could not be found or compiled (the validation could not run: exit code 2)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,8 +247,7 @@ def check_root(tree: Tree, file: str | Path | None = None) -> list[Finding]:
     want = f"<TEI> in the TEI namespace {TEI_NS}"
     if q.localname == "TEI" and q.namespace is None:
         message = (
-            f"root element is <TEI> in no namespace, not {want}; declare it: "
-            f'<TEI xmlns="{TEI_NS}">'
+            f'root element is <TEI> in no namespace, not {want}; declare it: <TEI xmlns="{TEI_NS}">'
         )
     elif q.localname == "TEI":
         message = f"root element is <TEI> in the wrong namespace {q.namespace}, not {want}"
@@ -302,8 +297,9 @@ def _readable_path(
     return "/" + "/".join(reversed(steps)), el
 
 
-_REWRITES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], etree._Element | None], str]],
-                 ...] = (
+_REWRITES: tuple[
+    tuple[re.Pattern[str], Callable[[re.Match[str], etree._Element | None], str]], ...
+] = (
     (
         re.compile(r"Did not expect element (\S+) there"),
         lambda m, el: f"element <{m[1]}> is not allowed here" + _inside(el, m[1]),
@@ -316,8 +312,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], etree._Element 
         re.compile(r"Expecting an element ?(\S*), got nothing"),
         lambda m, el: (
             (f"element <{_name(el)}> is incomplete: " if el is not None else "")
-            + (f"the required element <{m[1]}> is missing" if m[1]
-               else "a required child element is missing")
+            + (
+                f"the required element <{m[1]}> is missing"
+                if m[1]
+                else "a required child element is missing"
+            )
         ),
     ),
     (
@@ -333,8 +332,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], etree._Element 
         lambda m, el: (
             f"attribute @{_attr_name(el, m[1])} is not allowed on <{m[2]}>, or its value is "
             "not valid"
-            + (f": {_attr_name(el, m[1])}={_attr(el, m[1])!r}"
-               if _attr(el, m[1]) is not None else "")
+            + (
+                f": {_attr_name(el, m[1])}={_attr(el, m[1])!r}"
+                if _attr(el, m[1]) is not None
+                else ""
+            )
         ),
     ),
     (
@@ -405,7 +407,9 @@ def _message(raw: str, el: etree._Element | None) -> str:
 
 def _rng_name(node: etree._Element) -> str:
     tag = node.tag
-    return tag[len(RNG_NS) + 2:] if isinstance(tag, str) and tag.startswith(f"{{{RNG_NS}}}") else ""
+    return (
+        tag[len(RNG_NS) + 2 :] if isinstance(tag, str) and tag.startswith(f"{{{RNG_NS}}}") else ""
+    )
 
 
 def _required_in(node: etree._Element, defines: dict[str, etree._Element]) -> set[str]:
@@ -437,8 +441,9 @@ def _merge(into: dict, key: object, values: set[str] | None) -> None:
         into[key] = (into.get(key) or set()) | values
 
 
-def _closed_values(node: etree._Element, defines: dict[str, etree._Element],
-                   out: dict[str, set[str] | None]) -> None:
+def _closed_values(
+    node: etree._Element, defines: dict[str, etree._Element], out: dict[str, set[str] | None]
+) -> None:
     """Attribute name -> its closed value list (None where any value of a datatype is allowed)."""
     for child in node:
         tag = _rng_name(child)
@@ -447,8 +452,10 @@ def _closed_values(node: etree._Element, defines: dict[str, etree._Element],
             values: set[str] | None = None
             if len(kids) == 1 and _rng_name(kids[0]) == "value":
                 values = {kids[0].text or ""}
-            elif len(kids) == 1 and _rng_name(kids[0]) == "choice" and all(
-                _rng_name(c) == "value" for c in kids[0] if _rng_name(c)
+            elif (
+                len(kids) == 1
+                and _rng_name(kids[0]) == "choice"
+                and all(_rng_name(c) == "value" for c in kids[0] if _rng_name(c))
             ):
                 values = {c.text or "" for c in kids[0] if _rng_name(c)}
             _merge(out, child.get("name"), values)
@@ -550,9 +557,7 @@ def _at(doc: etree._ElementTree, el: etree._Element) -> str:
     return f" (at {where})" if where else ""
 
 
-def _locate(
-    key: str, doc: etree._ElementTree, entries: list[etree._LogEntry]
-) -> list[_Located]:
+def _locate(key: str, doc: etree._ElementTree, entries: list[etree._LogEntry]) -> list[_Located]:
     """Readable, located messages for libxml2's error log entries."""
     resolved = [_readable_path(doc, getattr(e, "path", None)) for e in entries]
     out: list[_Located] = []
@@ -654,8 +659,13 @@ def _validate(
         )
     if not findings:  # libxml2 said no but gave no reason
         findings.append(
-            Finding(rule=rule, severity=Severity.ERROR, message=f"{label}: not valid",
-                    layer=layer, file=str(file) if file is not None else None)
+            Finding(
+                rule=rule,
+                severity=Severity.ERROR,
+                message=f"{label}: not valid",
+                layer=layer,
+                file=str(file) if file is not None else None,
+            )
         )
     return findings
 

@@ -106,7 +106,9 @@ def _w3c_report(report: Report) -> str:
             + ", ".join(missing[:5])
             + (" …" if len(missing) > 5 else "")
         )
-    return g.serialize(format="turtle")
+    from ..rdfio import canonical_turtle
+
+    return canonical_turtle(g.serialize(format="turtle")).decode("utf-8")
 
 
 @click.command()
