@@ -16,10 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+RECORD := tei/calais-2014-07-10.xml
+
 run: $(STAMP)
 	@mkdir -p build
-	$(BIN)/archive validate tei/calais-2014-07-10.xml
-	$(BIN)/archive summary tei/calais-2014-07-10.xml
+	@echo "== 1. validate the record (XML, project schema, TEI P5, references, SHACL)"
+	$(BIN)/archive validate $(RECORD)
+	@echo "== 2. what the record says"
+	$(BIN)/archive summary $(RECORD)
+	@echo "== 3. its linked data"
+	$(BIN)/archive extract $(RECORD) --format trig --output build/calais-2014-07-10.trig
+	@echo "== 4. the deposit package, and its validation"
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) $(BIN)/archive deposit $(RECORD) --out build/calais-2014-07-10.zip --force
+	$(BIN)/archive validate build/calais-2014-07-10.zip
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
