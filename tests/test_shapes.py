@@ -295,6 +295,8 @@ def test_shapes_are_documented():
 
     for shape in shapes.subjects(RDF.type, SH.NodeShape):
         assert shapes.value(shape, SH.name) and shapes.value(shape, SH.description), shape
+        if (shape, SH["class"], None) in shapes or (shape, SH["or"], None) in shapes:
+            assert shapes.value(shape, SH.message), shape
     for prop in shapes.objects(None, SH.property):
         assert shapes.value(prop, SH.name), prop
         assert shapes.value(prop, SH.message), prop

@@ -395,7 +395,7 @@ def build_package(
     for path in tei_paths:
         data = read_limited(path)
         label = f"data/tei/{path.name}"
-        result = validate_file(path, base, label=label, data=data)
+        result = validate_file(path, base, label=label, data=data, w3c_report=True)
         sources[path.name] = data
         results.append(result)
         report.merge(result.report)

@@ -59,3 +59,6 @@ class MemberUnreadable(ArchiveError):
         super().__init__(f"{name} cannot be read: {reason}")
         self.name = name
         self.reason = reason
+
+class UnsupportedShapes(ArchiveError):
+    """The shapes use a SHACL construct this engine does not implement (or are malformed)."""

@@ -97,9 +97,9 @@ def result_to_finding(
         layer=Layer.SHACL,
         file=file or (str(doc.source) if doc.source else None),
         line=doc.lines.get(str(focus)) if focus is not None else None,
-        focus=_n3(focus),
-        path=_path_text(report, path),
-        value=_n3(value) if value is not None else None,
+        focus=n3(focus),
+        path=path_text(report, path),
+        value=n3(value) if value is not None else None,
     )
 
 
@@ -116,29 +116,29 @@ def shape_names(shapes: Graph) -> dict[Node, str]:
             shapes.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), SH.NodeShape)
         ):
             if isinstance(shape, URIRef):
-                names[shape] = _local(shape)
+                names[shape] = local_name(shape)
             for prop in shapes.objects(shape, SH.property):
                 if isinstance(prop, URIRef):
-                    names[prop] = _local(prop)
+                    names[prop] = local_name(prop)
                 else:
                     label = shapes.value(prop, SH.name)
                     slug = "-".join(str(label).split()) if label else "property"
-                    names[prop] = f"{names.get(shape, _local(shape))}.{slug}"
+                    names[prop] = f"{names.get(shape, local_name(shape))}.{slug}"
         _SHAPE_NAMES[key] = names
     return _SHAPE_NAMES[key]
 
 
-def _local(uri: Node) -> str:
+def local_name(uri: Node) -> str:
     text = str(uri)
     return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
 
 
 def _component(report: Graph, result: Node) -> str:
     component = report.value(result, SH.sourceConstraintComponent)
-    return _local(component) if isinstance(component, URIRef) else "constraint"
+    return local_name(component) if isinstance(component, URIRef) else "constraint"
 
 
-def _n3(node: Node | None) -> str | None:
+def n3(node: Node | None) -> str | None:
     if node is None:
         return None
     if isinstance(node, URIRef):
@@ -146,7 +146,7 @@ def _n3(node: Node | None) -> str | None:
     return node.n3()
 
 
-def _path_text(report: Graph, path: Node | None) -> str | None:
+def path_text(report: Graph, path: Node | None) -> str | None:
     """A readable SHACL path: prefixed names, sequences joined by '/'."""
     if path is None:
         return None
@@ -156,11 +156,11 @@ def _path_text(report: Graph, path: Node | None) -> str | None:
 
     first = report.value(path, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#first"))
     if first is not None:
-        return "/".join(_path_text(report, p) or "?" for p in Collection(report, path))
+        return "/".join(path_text(report, p) or "?" for p in Collection(report, path))
     alt = report.value(path, SH.alternativePath)
     if alt is not None:
-        return "|".join(_path_text(report, p) or "?" for p in Collection(report, alt))
+        return "|".join(path_text(report, p) or "?" for p in Collection(report, alt))
     inv = report.value(path, SH.inversePath)
     if inv is not None:
-        return "^" + (_path_text(report, inv) or "?")
+        return "^" + (path_text(report, inv) or "?")
     return path.n3()

@@ -55,6 +55,7 @@ def validate(
         resolved,
         base,
         shacl=not no_shacl,
+        w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
     )
     if fmt == "json":
