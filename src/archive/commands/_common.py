@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import ArchiveError
 
@@ -20,12 +21,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup=False: messages carry rule ids such as [refs.dangling] and user data with brackets.
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def error_text(message: str) -> Text:
+    return Text.assemble(("error:", "bold red"), " ", message)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     """Print a one-line error to stderr and exit; never a traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err_console.print(error_text(message))
     raise SystemExit(code)
 
 

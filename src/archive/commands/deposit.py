@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ._common import EXIT_INVALID, base_option, err_console, existing_paths, guarded
+from ._common import EXIT_INVALID, base_option, err_console, error_text, existing_paths, guarded
 
 COMMANDS: list[click.Command] = []
 
@@ -120,7 +120,7 @@ def deposit(
             )
         else:
             click.echo(exc.report.to_text())
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err_console.print(error_text(str(exc)))
         raise SystemExit(EXIT_INVALID) from None
 
     if output_format == "json":

@@ -74,7 +74,7 @@ def _progress():
         nonlocal count
         count += 1
         if count % 25 == 0:
-            err_console.print(f"[dim]validated {count} files…[/]")
+            err_console.print(f"validated {count} files…", style="dim")
 
     return tick
 
