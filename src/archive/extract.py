@@ -974,7 +974,7 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
             name = local_name(el)
             if name in PARTICIPANTS:
                 entities = b.ctx.resolve(el, b.slug)
-                if not entities:
+                if not entities and not (el.get("ref") or el.get("key")):  # else reported
                     b.ctx.finding(
                         "extract.participant-unknown",
                         Severity.WARNING,
