@@ -1,0 +1,233 @@
+"""The store commands end to end: real TEI through validation and extraction into the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, VOID
+
+from archive.cli import cli
+from archive.namespaces import SCHEMA
+from archive.store_embedded import EmbeddedStore
+
+pytest.importorskip("archive.validate")
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def loaded(store_dir: Path, record_path: Path) -> Path:
+    r = run("load", str(record_path), "--store", str(store_dir))
+    assert r.exit_code == 0, r.output + r.stderr
+    return store_dir
+
+
+def test_load_is_idempotent_and_reported(store_dir: Path, record_path: Path) -> None:
+    r = run("load", str(record_path), "--store", str(store_dir))
+    assert r.exit_code == 0, r.stderr
+    assert "1 loaded, 0 replaced, 0 unchanged, 0 failed" in r.output
+    r = run("load", str(record_path), "--store", str(store_dir), "--format", "json")
+    report = json.loads(r.output)
+    assert report["documents"] == {"loaded": 0, "replaced": 0, "unchanged": 1, "failed": 0}
+    assert report["invalid_files"] == [] and report["failed_documents"] == []
+
+
+def test_list_and_stats(loaded: Path) -> None:
+    r = run("list", "--store", str(loaded), "--format", "json")
+    [doc] = json.loads(r.output)
+    assert doc["slug"] == "calais-2014-07-10" and doc["date"] == "2014-07-10"
+    assert doc["triples"] > 100 and len(doc["sha256"]) == 64
+    r = run("list", "--store", str(loaded), "--format", "tsv")
+    assert r.output.splitlines()[0].split("\t")[:3] == ["slug", "date", "triples"]
+    r = run("stats", "--store", str(loaded), "--format", "json", "--check")
+    stats = json.loads(r.output)
+    assert stats["documents"] == 1 and stats["document_triples"] == doc["triples"]
+    assert stats["cosignatory_pairs"] == 325  # 26 signatories
+    assert stats["indexes_in_step"] == {"cosignatories": True, "addressee-years": True}
+
+
+def test_query_formats_and_saved_queries(loaded: Path) -> None:
+    r = run("query", "co-signatories-of", "-p", "signatory=org/gisti", "--store", str(loaded))
+    data = json.loads(r.output)  # not a terminal: SPARQL JSON results
+    assert len(data["results"]["bindings"]) == 25
+    r = run(
+        "query",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?d a schema:Message }",
+        "--store",
+        str(loaded),
+        "--format",
+        "csv",
+    )
+    assert r.output.splitlines() == ["n", "1"]
+    r = run(
+        "query", "DESCRIBE <https://advocacy-archive.example/id/org/gisti>", "--store", str(loaded)
+    )
+    g = Graph().parse(data=r.output, format="turtle")
+    assert (
+        URIRef("https://advocacy-archive.example/id/org/gisti"),
+        RDF.type,
+        SCHEMA.Organization,
+    ) in g
+    r = run("query", "--list")
+    for name in (
+        "documents-by-signatory",
+        "co-signatory-pairs",
+        "citation-chain",
+        "documents-per-addressee-per-year",
+        "organisations-by-town",
+        "entity",
+    ):
+        assert name in r.output
+
+
+def test_query_errors_point_at_the_problem(loaded: Path, tmp_path: Path) -> None:
+    f = tmp_path / "broken.rq"
+    f.write_text("SELECT ?d\nWHERE {\n  ?d a schema:Message .\n  FILTER (?d = }\n")
+    r = run("query", str(f), "--store", str(loaded))
+    assert r.exit_code == 2
+    assert "line 4, column 16" in r.stderr
+    assert "FILTER (?d = }" in r.stderr and "^" in r.stderr
+    r = run("query", "documents-by-signatory", "--store", str(loaded))
+    assert r.exit_code == 2 and "needs --param signatory" in r.stderr
+    r = run("query", "no-such-query", "--store", str(loaded))
+    assert r.exit_code == 2 and "no saved query" in r.stderr
+
+
+def test_show_prints_the_bound_query(loaded: Path) -> None:
+    r = run("query", "entity", "-p", "entity=org/gisti", "--show", "--store", str(loaded))
+    assert "VALUES (?entity) { (<https://advocacy-archive.example/id/org/gisti>) }" in r.output
+
+
+def test_export_and_describe(loaded: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dump.nq"
+    r = run("export", "--store", str(loaded), "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    quads = list(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
+    listed = json.loads(run("list", "--store", str(loaded), "--format", "json").output)
+    assert len(quads) == listed[0]["triples"]
+    r = run("export", "--store", str(loaded), "--format", "turtle", "--graph", "calais-2014-07-10")
+    assert len(Graph().parse(data=r.output, format="turtle")) == listed[0]["triples"]
+    r = run(
+        "describe",
+        "--store",
+        str(loaded),
+        "--license",
+        "https://creativecommons.org/licenses/by/4.0/",
+    )
+    assert r.exit_code == 0, r.stderr
+    g = Graph().parse(data=r.output, format="turtle")
+    ds = URIRef("https://advocacy-archive.example/dataset")
+    assert g.value(ds, VOID.triples) == Literal(listed[0]["triples"])
+    assert g.value(ds, VOID.documents) == Literal(1)
+    assert (ds, VOID.subset, URIRef(listed[0]["graph"])) in g
+    org_parts = [
+        p
+        for p in g.objects(ds, VOID.classPartition)
+        if g.value(p, VOID["class"]) == SCHEMA.Organization
+    ]
+    assert len(org_parts) == 1 and int(g.value(org_parts[0], VOID.entities)) > 26
+    senders = [
+        p
+        for p in g.objects(ds, VOID.propertyPartition)
+        if g.value(p, VOID.property) == SCHEMA.sender
+    ]
+    assert int(g.value(senders[0], VOID.triples)) == 26
+
+
+def test_remove(loaded: Path) -> None:
+    r = run("remove", "calais-2014-07-10", "--store", str(loaded))
+    assert r.exit_code == 0 and "removed calais-2014-07-10" in r.output
+    assert json.loads(run("list", "--store", str(loaded), "--format", "json").output) == []
+    r = run("remove", "calais-2014-07-10", "--store", str(loaded))
+    assert r.exit_code == 2 and "not in the store" in r.stderr
+
+
+def test_invalid_files_are_not_loaded_unless_allowed(
+    store_dir: Path, record_path: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        record_path.read_text(encoding="utf-8").replace(
+            '<idno type="archive">calais-2014-07-10</idno>',
+            '<idno type="archive">calais-2014-07-10</idno><bogus/>',
+        ),
+        encoding="utf-8",
+    )
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<TEI><unclosed></TEI>")
+    r = run("load", str(bad), str(broken), "--store", str(store_dir))
+    assert r.exit_code == 1
+    assert f"{bad}: invalid:" in r.output and f"{broken}: invalid:" in r.output
+    assert "0 loaded" in r.output and "2 file(s) not loaded" in r.output
+    assert json.loads(run("list", "--store", str(store_dir), "--format", "json").output) == []
+    r = run("load", str(bad), str(broken), "--store", str(store_dir), "--allow-invalid")
+    assert r.exit_code == 1  # the unreadable one still fails
+    assert "1 loaded" in r.output and "loaded anyway" in r.output
+    assert len(json.loads(run("list", "--store", str(store_dir), "--format", "json").output)) == 1
+
+
+def test_a_folder_loads_in_parallel(store_dir: Path, tmp_path: Path) -> None:
+    from archive.synth import file_name, generate_letter
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for i in range(10):
+        (folder / file_name(i, 4)).write_bytes(generate_letter(i, 4))
+    r = run("load", str(folder), "--store", str(store_dir), "--jobs", "2", "--format", "json")
+    assert r.exit_code == 0, r.output + r.stderr
+    report = json.loads(r.output)
+    assert report["files"] == 10 and report["documents"]["loaded"] == 10
+    r = run("stats", "--store", str(store_dir), "--format", "json", "--check")
+    assert all(json.loads(r.output)["indexes_in_step"].values())
+
+
+def test_a_store_in_use_is_a_clear_error(loaded: Path) -> None:
+    holder = EmbeddedStore(loaded)
+    try:
+        r = run("list", "--store", str(loaded))
+        assert r.exit_code == 2
+        assert "in use by another process" in r.stderr
+    finally:
+        holder.close()
+
+
+def test_usage_errors(store_dir: Path, tmp_path: Path) -> None:
+    r = run("load", str(tmp_path / "missing.xml"), "--store", str(store_dir))
+    assert r.exit_code == 2 and "no such file" in r.stderr
+    r = run("list", "--store", str(store_dir), "--endpoint", "http://127.0.0.1:1/")
+    assert r.exit_code == 2 and "not both" in r.stderr
+
+
+@pytest.mark.server
+def test_the_same_commands_against_a_server(oxigraph, record_path: Path) -> None:
+    ep = ["--endpoint", oxigraph.url, "--retries", "0"]
+    r = run("load", str(record_path), *ep)
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "1 loaded" in r.output
+    [doc] = json.loads(run("list", *ep, "--format", "json").output)
+    assert doc["slug"] == "calais-2014-07-10"
+    r = run("query", "co-signatories-of", "-p", "signatory=org/gisti", *ep, "--format", "csv")
+    assert len(r.output.splitlines()) == 26
+    r = run("describe", *ep)
+    g = Graph().parse(data=r.output, format="turtle")
+    assert (
+        URIRef("https://advocacy-archive.example/dataset"),
+        VOID.sparqlEndpoint,
+        URIRef(f"{oxigraph.url}/query"),
+    ) in g
+    r = run("export", *ep, "--format", "nquads")
+    assert len(r.output.splitlines()) == doc["triples"]
+    r = run("remove", "calais-2014-07-10", *ep)
+    assert r.exit_code == 0
