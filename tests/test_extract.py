@@ -348,3 +348,28 @@ def test_key_and_unlinked_names(tmp_path: Path):
     recipient = next(o for s, p, o in doc.triples if p == SCHEMA.toRecipient)
     assert str(sender).endswith("/id/person/letter-key-P42")
     assert str(recipient).endswith("/id/person/letter-b-c")  # scoped to this document
+
+
+def test_blank_nodes_never_shared_between_documents(tmp_path):
+    """N-Quads (bulk loads, exports) share blank-node labels across graphs: labels must differ."""
+    from rdflib import BNode
+
+    from archive.synth import generate_letter
+
+    labels = []
+    for i in (0, 1, 2):
+        f = tmp_path / f"l{i}.xml"
+        f.write_bytes(generate_letter(i, 7))
+        (doc,) = extract_file(f).documents
+        labels.append({t for triple in doc.triples for t in triple if isinstance(t, BNode)})
+    assert all(labels)
+    assert not (labels[0] & labels[1]) and not (labels[1] & labels[2])
+
+
+def test_the_tool_is_one_agent_across_documents(record_path, tmp_path):
+    from archive import __version__
+    from archive.namespaces import PROV, RDF
+
+    (doc,) = extract_file(record_path).documents
+    agents = {s for s, p, o in doc.triples if p == RDF.type and o == PROV.SoftwareAgent}
+    assert {str(a) for a in agents} == {f"{B}/id/agent/archive-{__version__}"}

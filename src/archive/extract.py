@@ -404,6 +404,14 @@ class _DocBuilder:
         self.described: set[URIRef] = set()
         self.lines: dict[str, int] = {str(self.doc): ctx.root.sourceline or 1}
 
+    def bnode(self, key: str) -> BNode:
+        """A blank node stable for this document: its label hashes the graph and a key.
+
+        Labels must differ between documents: an N-Quads file (a bulk load, an export) shares
+        blank-node labels across its graphs, so equal labels would merge nodes of two documents.
+        """
+        return BNode("b" + short_hash(f"{self.graph}|{key}", 20))
+
     def add(self, s: Node, p: Node, o: Node | None) -> None:
         if o is None:
             return
@@ -474,7 +482,7 @@ class _DocBuilder:
                 continue
             if kind == "archive":
                 continue
-            pv = BNode(f"b{short_hash(str(s) + kind + value, 16)}")
+            pv = self.bnode(f"{s}|{kind}|{value}")
             self.add(s, SCHEMA.identifier, pv)
             self.add(pv, RDF.type, SCHEMA.PropertyValue)
             self.literal(pv, SCHEMA.propertyID, kind or "local")
@@ -568,7 +576,7 @@ class _DocBuilder:
             self.add(post, ARC.heldByGroup, s)
             return
         self.add(s, ORG.holds, post)
-        membership = BNode("b" + short_hash(f"{s}|{post}|{aff.sourceline}", 16))
+        membership = self.bnode(f"{s}|{post}|{aff.sourceline}")
         self.add(membership, RDF.type, ORG.Membership)
         self.add(membership, ORG.member, s)
         self.add(membership, ORG.role, role_concept)
@@ -590,16 +598,16 @@ class _DocBuilder:
         start, end = el.get("from"), el.get("to")
         if not any((when, nb, na, start, end)):
             return None
-        iv = BNode("b" + short_hash(f"{anchor}|interval", 16))
+        iv = self.bnode(f"{anchor}|interval")
         self.add(iv, RDF.type, TIME.Interval)
         if when and typed_date(when) is not None:
-            inst = BNode("b" + short_hash(f"{anchor}|inside", 16))
+            inst = self.bnode(f"{anchor}|inside")
             self.add(iv, TIME.inside, inst)
             self.add(inst, RDF.type, TIME.Instant)
             self._instant_value(inst, when)
         for value, prop in ((start, TIME.hasBeginning), (end, TIME.hasEnd)):
             if value and typed_date(value) is not None:
-                inst = BNode("b" + short_hash(f"{anchor}|{prop}", 16))
+                inst = self.bnode(f"{anchor}|{prop}")
                 self.add(iv, prop, inst)
                 self.add(inst, RDF.type, TIME.Instant)
                 self._instant_value(inst, value)
@@ -1111,8 +1119,8 @@ def _provenance(b: _DocBuilder, header: etree._Element | None, title: str | None
                 b.add(f, SCHEMA.license, URIRef(target))
             elif text_of(lic):
                 b.literal(f, SCHEMA.license, text_of(lic), lang_of(lic))
-    activity = BNode("b" + short_hash(f"{g}|extraction", 16))
-    agent = BNode("b" + short_hash(f"{TOOL_NAME}|{__version__}", 16))
+    activity = b.bnode("extraction")
+    agent = URIRef(ctx.uris.thing("agent", f"{TOOL_NAME}-{__version__}"))
     b.add(g, PROV.wasGeneratedBy, activity)
     b.add(activity, RDF.type, PROV.Activity)
     b.add(activity, RDFS.label, Literal("TEI to RDF extraction", lang="en"))

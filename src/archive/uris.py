@@ -14,7 +14,18 @@ from urllib.parse import quote
 
 DEFAULT_BASE = "https://advocacy-archive.example"
 
-KINDS = ("document", "org", "person", "group", "place", "event", "work", "post", "concept")
+KINDS = (
+    "document",
+    "org",
+    "person",
+    "group",
+    "place",
+    "event",
+    "work",
+    "post",
+    "concept",
+    "agent",
+)
 
 
 def default_base() -> str:
