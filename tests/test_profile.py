@@ -130,3 +130,36 @@ def test_concept_schemes_cover_the_mappings():
     }
     assert set(mappings.ORG_CATEGORY_LABELS) <= notations
     assert set(mappings.DOCUMENT_TYPE_LABELS) <= notations
+
+
+def test_store_graphs_and_dataset_description_use_only_declared_terms(
+    record_path, tmp_path, declared
+):
+    from archive.describe import DescribeOptions, describe
+    from archive.store import open_store
+
+    docs = extract_file(record_path).documents
+    with open_store(tmp_path / "store") as store:
+        store.load(docs)
+        options = DescribeOptions(
+            endpoint_url="http://localhost:7878/query",
+            download_url="https://archive.test/dump.nq",
+            license="https://creativecommons.org/licenses/by/4.0/",
+        )
+        description = describe(store, options)
+        internal = [
+            (q.subject, q.predicate, q.object)
+            for q in store.quads()
+            if "/graph/_" in str(q.graph_name.value)
+        ]
+    assert internal
+    as_rdflib = [
+        (
+            URIRef(p.value),
+            URIRef(o.value) if hasattr(o, "value") and type(o).__name__ == "NamedNode" else o,
+        )
+        for _, p, o in internal
+    ]
+    used = vocabulary_terms(list(description))
+    used |= vocabulary_terms([(None, p, o) for p, o in as_rdflib])
+    assert used - declared == set()

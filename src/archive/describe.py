@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import FOAF
 
 from .namespaces import DCAT, DCTERMS, PREFIXES, PROV, RDF, SCHEMA, VOID, XSD, bind_all
 from .store import Store, iri
@@ -44,7 +43,6 @@ def describe(store: Store, options: DescribeOptions | None = None) -> Graph:
     opts = options or DescribeOptions()
     g = Graph()
     bind_all(g)
-    g.bind("foaf", FOAF)
     ds = URIRef(f"{store.base}/dataset")
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, RDF.type, DCAT.Dataset))
