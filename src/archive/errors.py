@@ -31,6 +31,14 @@ class StoreError(ArchiveError):
     """A store operation failed; the store is left as it was before the operation."""
 
 
+class StoreUnavailable(StoreError):
+    """The server could not be reached (refused, timed out) after every retry."""
+
+
+class UpdateOutcomeUnknown(StoreError):
+    """The update was sent but no answer came back: it may or may not have been applied."""
+
+
 class QueryError(ArchiveError):
     """A SPARQL query could not be parsed or run, with its position when known."""
 
@@ -59,6 +67,7 @@ class MemberUnreadable(ArchiveError):
         super().__init__(f"{name} cannot be read: {reason}")
         self.name = name
         self.reason = reason
+
 
 class UnsupportedShapes(ArchiveError):
     """The shapes use a SHACL construct this engine does not implement (or are malformed)."""

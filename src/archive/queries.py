@@ -24,11 +24,12 @@ import pyoxigraph as ox
 
 from .errors import QueryError, UsageError
 from .namespaces import PREFIXES, XSD
+from .resources import data_dir
 from .uris import URIs
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 PARAM_KINDS = ("iri", "string", "literal", "integer", "year", "date")
-PROJECT_QUERIES = Path(__file__).resolve().parents[2] / "queries"
+PROJECT_QUERIES = data_dir("queries")
 
 
 @dataclass(frozen=True)

@@ -20,20 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from . import TOOL_NAME, __version__
-from .errors import QueryError, StoreError
+from .errors import QueryError, StoreError, StoreUnavailable, UpdateOutcomeUnknown
 
 RETRY_STATUSES = {429, 502, 503, 504}
 NOT_APPLIED_STATUSES = {429, 503}  # the server refused before running the update
 
 SPARQL_JSON = "application/sparql-results+json"
-
-
-class StoreUnavailable(StoreError):
-    """The server could not be reached (refused, timed out) after every retry."""
-
-
-class UpdateOutcomeUnknown(StoreError):
-    """The update was sent but no answer came back: it may or may not have been applied."""
 
 
 @dataclass(frozen=True)

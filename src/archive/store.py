@@ -36,9 +36,15 @@ from rdflib import BNode, URIRef
 from rdflib import Literal as RDFLiteral
 
 from .docgraph import DocumentGraph
-from .errors import ArchiveError, QueryError, StoreError, UsageError
+from .errors import (
+    ArchiveError,
+    QueryError,
+    StoreError,
+    StoreUnavailable,
+    UpdateOutcomeUnknown,
+    UsageError,
+)
 from .namespaces import ARC, DCTERMS, PREFIXES, RDF, SCHEMA, VOID, XSD
-from .sparql_http import StoreUnavailable, UpdateOutcomeUnknown
 from .store_index import COSIGNATORIES, INDEXES, CountIndex, Key, NTriple
 from .uris import URIs
 

@@ -11,16 +11,13 @@ import io
 import json
 import os
 import sys
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..errors import QueryError, StoreError
-from ..findings import Finding, Layer, Report, Severity
 from ._common import (
     EXIT_ERROR,
     EXIT_INVALID,
@@ -131,50 +128,6 @@ def _stdout_is_terminal() -> bool:
 # --- load --------------------------------------------------------------------------------------
 
 
-def _validate_for_load(task: tuple[str, str | None, bool]):
-    """Validate one file in a worker; what comes back must pickle (no lxml tree)."""
-    from ..validate import FileResult, validate_file
-
-    path, base, allow_invalid = task
-    try:
-        result = validate_file(Path(path), base, tei_all="auto")
-    except OSError as exc:
-        result = FileResult(Path(path), path, Report(files=[path]))
-        result.report.add(
-            Finding(
-                "input.unreadable",
-                Severity.ERROR,
-                f"cannot read the file: {exc.strerror or exc}",
-                Layer.INPUT,
-                file=path,
-            )
-        )
-    result.parsed = None
-    result.report.shacl_reports = {}
-    if not result.report.valid and not allow_invalid:
-        result.documents = []
-    return result
-
-
-def _sha256_of(path: str) -> str | None:
-    import hashlib
-
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None  # validation reports it
-
-
-def _summary(report: Report, limit: int = 3) -> str:
-    errors = report.errors()
-    shown = "; ".join(
-        f"[{f.rule}] {f.message}" + (f" (line {f.line})" if f.line else "") for f in errors[:limit]
-    )
-    more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""
-    return f"invalid: {len(errors)} error(s): {shown}{more}"
-
-
 @click.command("load")
 @click.argument("paths", nargs=-1, required=True, metavar="TEI...")
 @store_options
@@ -234,19 +187,6 @@ def load_cmd(
     replaces its graph. A file that fails validation is not loaded (unless --allow-invalid);
     each document is loaded whole or not at all, and the report lists every failure.
     """
-    from ..store import LoadResult, Outcome
-    from ..validate import expand_paths
-
-    files = [str(f) for f in expand_paths(existing_paths(paths))]
-    if not files:
-        fail("no TEI files (*.xml, *.tei) in the paths given")
-    store = open_from(opts)
-    base = store.base
-    started = time.perf_counter()
-    invalid: list[dict[str, Any]] = []
-    results: list[LoadResult] = []
-    n_jobs = jobs or ((os.cpu_count() or 1) if len(files) > 8 else 1)
-
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -255,6 +195,17 @@ def load_cmd(
         TimeRemainingColumn,
     )
 
+    from ..ingest import ingest
+    from ..validate import expand_paths
+
+    resolved = existing_paths(paths)
+    files = list(expand_paths(resolved))
+    if not files:
+        fail("no TEI files (*.xml, *.tei) in the paths given")
+    store = open_from(opts)
+    if bulk and store.backend != "embedded":
+        store.close()
+        fail("--bulk is for the embedded store; a server loads in batches")
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -264,111 +215,46 @@ def load_cmd(
         transient=True,
         disable=quiet or not err_console.is_terminal,
     )
-
-    # A file whose bytes are already in the store is not validated again (unless --force):
-    # re-running a load over a large folder costs a hash per file, not a validation.
-    known = {} if force else store.digests()
-    skipped: list[LoadResult] = []
-
-    def documents() -> Iterator:
-        tasks = []
-        for f in files:
-            digest = _sha256_of(f) if known else None
-            if digest in known:
-                progress.advance(task)
-                skipped.extend(
-                    LoadResult(store.uris.slug_of_graph(g) or g, g, Outcome.UNCHANGED, n, f)
-                    for g, n in known[digest]
-                )
-            else:
-                tasks.append((f, base, allow_invalid))
-        if n_jobs == 1 or len(tasks) <= 8:
-            outcomes: Iterator = map(_validate_for_load, tasks)
-            yield from _feed(outcomes)
-        else:
-            with ProcessPoolExecutor(n_jobs) as pool:
-                yield from _feed(pool.map(_validate_for_load, tasks, chunksize=4))
-
-    def _feed(outcomes: Iterator) -> Iterator:
-        for result in outcomes:
-            progress.advance(task)
-            if not result.report.valid:
-                invalid.append(
-                    {
-                        "source": result.label,
-                        "outcome": "invalid",
-                        "loaded": bool(result.documents),
-                        "error": _summary(result.report),
-                        "errors": [f.to_dict() for f in result.report.errors()],
-                    }
-                )
-            if not result.documents and result.report.valid:
-                invalid.append(
-                    {
-                        "source": result.label,
-                        "outcome": "empty",
-                        "loaded": False,
-                        "error": "no document could be extracted",
-                    }
-                )
-            yield from result.documents
-
     with progress:
         task = progress.add_task("loading", total=len(files))
-        kwargs: dict[str, Any] = {"force": force, "batch_size": batch_size, "atomic": atomic}
-        if store.backend == "embedded":
-            kwargs["bulk"] = bulk
-        elif bulk:
-            fail("--bulk is for the embedded store; a server loads in batches")
         try:
-            if atomic:
-                docs = list(documents())
-                if any(not i["loaded"] for i in invalid) and invalid:
-                    results = [
-                        LoadResult(
-                            d.slug,
-                            d.graph,
-                            Outcome.FAILED,
-                            source=str(d.source) if d.source else None,
-                            error="not loaded: another file failed validation",
-                        )
-                        for d in docs
-                    ]
-                else:
-                    results = store.load(docs, **kwargs)
-            else:
-                results = store.load(documents(), **kwargs)
+            report = ingest(
+                files,
+                store,
+                allow_invalid=allow_invalid,
+                force=force,
+                jobs=jobs,
+                batch_size=batch_size,
+                atomic=atomic,
+                bulk=bulk,
+                on_file=lambda: progress.advance(task),
+            )
         finally:
             store.close()
-    elapsed = time.perf_counter() - started
-    results = skipped + results
-    failed = [r for r in results if r.outcome is Outcome.FAILED]
-    counts = {o.value: sum(1 for r in results if r.outcome is o) for o in Outcome}
-    rejected = [i for i in invalid if not i["loaded"]]
+    counts = report.counts
     if fmt == "json":
         payload = {
             "store": store.location,
-            "files": len(files),
-            "seconds": round(elapsed, 2),
+            "files": report.files,
+            "seconds": round(report.seconds, 2),
             "documents": counts,
-            "invalid_files": invalid,
-            "failed_documents": [r.to_dict() for r in failed],
+            "invalid_files": [i.to_dict() for i in report.invalid],
+            "failed_documents": [r.to_dict() for r in report.failed],
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        for i in invalid:
-            note = " (loaded anyway: --allow-invalid)" if i["loaded"] else ""
-            click.echo(f"{i['source']}: {i['error']}{note}")
-        for r in failed:
+        for i in report.invalid:
+            note = " (loaded anyway: --allow-invalid)" if i.loaded else ""
+            click.echo(f"{i.source}: {i.summary()}{note}")
+        for r in report.failed:
             click.echo(f"{r.source or r.slug}: failed: {r.error}")
         click.echo(
             f"{counts['loaded']} loaded, {counts['replaced']} replaced, "
             f"{counts['unchanged']} unchanged, {counts['failed']} failed; "
-            f"{len(rejected)} file(s) not loaded; {len(files)} file(s) in {elapsed:.1f} s "
-            f"into {store.location}"
+            f"{len(report.rejected)} file(s) not loaded; {report.files} file(s) in "
+            f"{report.seconds:.1f} s into {store.location}"
         )
-    if failed or rejected:
-        raise SystemExit(EXIT_INVALID)
+    raise SystemExit(report.exit_code)
 
 
 # --- remove, list, stats, reindex --------------------------------------------------------------
