@@ -26,9 +26,14 @@ run: $(STAMP)
 	$(BIN)/archive summary $(RECORD)
 	@echo "== 3. its linked data"
 	$(BIN)/archive extract $(RECORD) --format trig --output build/calais-2014-07-10.trig
-	@echo "== 4. the deposit package, and its validation"
+	@echo "== 4. load it into the embedded store ($$ARCHIVE_STORE) and query it"
+	$(BIN)/archive load $(RECORD)
+	$(BIN)/archive list --format table
+	$(BIN)/archive query organisations-by-town --param town=place/calais --format table
+	$(BIN)/archive query documents-by-signatory --param signatory=org/gisti --format table
+	@echo "== 5. the deposit package, and its validation"
 	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) $(BIN)/archive deposit $(RECORD) --out build/calais-2014-07-10.zip --force
-	$(BIN)/archive validate build/calais-2014-07-10.zip
+	$(BIN)/archive validate build/calais-2014-07-10.zip --show error
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -235,3 +235,9 @@ def test_mutated_records_through_shacl(tmp_path_factory, record_text, ops):
     f.write_bytes(mutate(record_text, ops).encode("utf-8", "surrogatepass"))
     result = validate_file(f)
     assert result.report.exit_code in (0, 1)
+
+
+def test_show_limits_the_listing_not_the_counts(record_path):
+    code, out, _ = run("validate", "--show", "error", str(record_path))
+    assert code == 0
+    assert out.strip().splitlines() == ["VALID: 0 error(s), 16 warning(s), 0 info in 1 file"]

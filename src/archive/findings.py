@@ -125,9 +125,12 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
-    def to_text(self) -> str:
+    def to_text(self, show: Severity = Severity.INFO) -> str:
+        """One line per finding at or above ``show``, then the verdict (which counts all)."""
         lines = []
         for f in self.sorted():
+            if f.severity.rank > show.rank:
+                continue
             where = f.location()
             line = f"{where}: {f.severity.value} [{f.rule}] {f.message}"
             extra = []

@@ -34,10 +34,23 @@ from ._common import (
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL layer (faster, less complete).")
+@click.option(
+    "--show",
+    type=click.Choice(["error", "warning", "info"]),
+    default="info",
+    show_default=True,
+    help="In the text report, list findings of this severity and above (the counts and the "
+    "verdict always cover every finding).",
+)
 @base_option
 @guarded
 def validate(
-    paths: tuple[str, ...], fmt: str, output: str | None, no_shacl: bool, base: str | None
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    no_shacl: bool,
+    show: str,
+    base: str | None,
 ) -> None:
     """Validate TEI files, folders of them, or deposit packages, through every layer.
 
@@ -63,7 +76,9 @@ def validate(
     elif fmt == "shacl":
         write_output(_w3c_report(report), output)
     else:
-        write_output(report.to_text(), output)
+        from ..findings import Severity
+
+        write_output(report.to_text(Severity(show)), output)
     raise SystemExit(report.exit_code)
 
 
