@@ -425,6 +425,11 @@ class _DocBuilder:
         if text:
             self.add(s, p, Literal(text, lang=lang or None))
 
+    def name_from(self, s: Node, el: etree._Element | None) -> None:
+        """schema:name from an element's text, in its language (nothing if there is none)."""
+        if el is not None:
+            self.literal(s, SCHEMA.name, text_of(el), lang_of(el))
+
     def note_line(self, node: Node, el: etree._Element | None) -> None:
         if el is not None and el.sourceline and str(node) not in self.lines:
             self.lines[str(node)] = el.sourceline
@@ -668,20 +673,9 @@ class _DocBuilder:
     ) -> None:
         self.add(s, RDF.type, SCHEMA.Event)
         if entry is None:
-            self.literal(
-                s,
-                SCHEMA.name,
-                text_of(mention) if mention is not None else None,
-                lang_of(mention) if mention is not None else None,
-            )
+            self.name_from(s, mention)
             return
-        label = entry.find(f"{T}label")
-        self.literal(
-            s,
-            SCHEMA.name,
-            text_of(label) if label is not None else None,
-            lang_of(label) if label is not None else None,
-        )
+        self.name_from(s, entry.find(f"{T}label"))
         desc = entry.find(f"{T}desc")
         if desc is not None:
             self.literal(s, SCHEMA.description, text_of(desc), lang_of(desc))
@@ -700,12 +694,7 @@ class _DocBuilder:
     ) -> None:
         self.add(s, RDF.type, SCHEMA.CreativeWork)
         if entry is None:
-            self.literal(
-                s,
-                SCHEMA.name,
-                text_of(mention) if mention is not None else None,
-                lang_of(mention) if mention is not None else None,
-            )
+            self.name_from(s, mention)
             return
         wtype = entry.get("type") or ""
         if wtype in WORK_TYPES:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding, Layer, Report, Severity
+from .findings import Report
 from .store import LoadResult, Outcome, Store
-from .validate import FileResult, expand_paths, validate_file
+from .validate import FileResult, expand_paths, validate_readable
 
 PARALLEL_FROM = 8  # files: below this, worker processes cost more than they save
 
@@ -85,27 +85,16 @@ class IngestReport:
 def validate_for_load(task: tuple[str, str | None, bool]) -> FileResult:
     """Validate one file (in a worker); what comes back must pickle (no lxml tree)."""
     path, base, allow_invalid = task
-    try:
-        result = validate_file(Path(path), base, tei_all="auto")
-    except OSError as exc:
-        result = FileResult(Path(path), path, Report(files=[path]))
-        result.report.add(
-            Finding(
-                "input.unreadable",
-                Severity.ERROR,
-                f"cannot read the file: {exc.strerror or exc}",
-                Layer.INPUT,
-                file=path,
-            )
-        )
+    result = validate_readable(Path(path), base, tei_all="auto")
     result.parsed = None
     if not result.report.valid and not allow_invalid:
         result.documents = []
     return result
 
 
-def bounded_map(pool: ProcessPoolExecutor, fn: Callable[[Any], Any], items: list[Any],
-                window: int) -> Iterator[Any]:
+def bounded_map(
+    pool: ProcessPoolExecutor, fn: Callable[[Any], Any], items: list[Any], window: int
+) -> Iterator[Any]:
     """``pool.map`` in order, with at most ``window`` results in flight.
 
     ``Executor.map`` submits every task at once and keeps every finished result until it is

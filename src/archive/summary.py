@@ -80,12 +80,21 @@ def summarise(doc: DocumentGraph) -> Summary:
     )
 
 
+SINGULAR = {"organisations": "organisation", "people": "person", "groups": "group",
+            "places": "place", "events": "event", "offices": "office",
+            "cited works": "cited work"}
+
+
+def _number(noun: str, n: int) -> str:
+    return SINGULAR.get(noun, noun) if n == 1 else noun
+
+
 def render(summary: Summary) -> str:
     lines = [
         f"Document   {summary.uri}",
         f"Title      {summary.title or '(none)'}",
         f"Date       {summary.date or '(unknown)'}",
-        "Named      " + ", ".join(f"{n} {k}" for k, n in summary.counts.items()),
+        "Named      " + ", ".join(f"{n} {_number(k, n)}" for k, n in summary.counts.items()),
         f"Triples    {summary.triples}",
         f"Senders ({len(summary.senders)}):",
         *(f"  - {s}" for s in summary.senders),

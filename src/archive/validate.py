@@ -110,6 +110,24 @@ def validate_file(
     return result
 
 
+def validate_readable(path: Path, base: str | None = None, **options: object) -> FileResult:
+    """:func:`validate_file`, with an unreadable path as a finding about it (not an error)."""
+    try:
+        return validate_file(path, base, **options)  # type: ignore[arg-type]
+    except OSError as exc:
+        result = FileResult(path, str(path), Report(files=[str(path)]))
+        result.report.add(
+            Finding(
+                "input.unreadable",
+                Severity.ERROR,
+                f"cannot read the file: {exc.strerror or exc}",
+                Layer.INPUT,
+                file=str(path),
+            )
+        )
+        return result
+
+
 def run_shacl(result: FileResult, w3c_report: bool = False) -> None:
     """SHACL on each document graph of a file, on its own (the compiled shapes: the same
     findings as pySHACL, differentially tested, many times faster)."""
@@ -177,19 +195,7 @@ def validate_paths(
             report.merge(validate_package(path, base=base))
             continue
         for file in expand_paths([path]):
-            try:
-                result = validate_file(file, base, shacl=shacl, w3c_report=w3c_report)
-            except OSError as exc:
-                result = FileResult(file, str(file), Report(files=[str(file)]))
-                result.report.add(
-                    Finding(
-                        "input.unreadable",
-                        Severity.ERROR,
-                        f"cannot read the file: {exc.strerror or exc}",
-                        Layer.INPUT,
-                        file=str(file),
-                    )
-                )
+            result = validate_readable(file, base, shacl=shacl, w3c_report=w3c_report)
             report.merge(result.report)
             if on_file:
                 on_file(result)
