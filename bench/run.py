@@ -94,18 +94,27 @@ def child_floor(listing: str, dump: str, store_dir: str) -> dict:
 
 
 def child_growth(listing: str, store_dir: str) -> dict:
+    """Add letters to a store of size N: validation alone, then validation and loading."""
     from archive.ingest import ingest
     from archive.store import open_store
+    from archive.validate import validate_readable
 
     files = [Path(p) for p in Path(listing).read_text().split("\n") if p]
+    t0 = time.perf_counter()
+    for f in files:
+        validate_readable(f, tei_all="auto")
+    validate_s = time.perf_counter() - t0
     with open_store(store_dir) as store:
         t0 = time.perf_counter()
         report = ingest(files, store, jobs=1, bulk=False)
         seconds = time.perf_counter() - t0
+    n = max(1, len(files))
     return {
         "documents": report.counts["loaded"],
         "seconds": seconds,
-        "ms_per_document": 1000 * seconds / max(1, len(files)),
+        "ms_per_document": 1000 * seconds / n,
+        "validate_ms_per_document": 1000 * validate_s / n,
+        "store_ms_per_document": 1000 * max(0.0, seconds - validate_s) / n,
     }
 
 

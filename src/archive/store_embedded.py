@@ -230,14 +230,17 @@ class EmbeddedStore(Store):
                 if len(buffer) >= BULK_CHUNK:
                     self._store.bulk_extend(buffer)
                     buffer = []
-            for index in INDEXES:
+            for index in INDEXES:  # streamed in chunks: 100k letters make ~3M index quads
                 g = ox.NamedNode(index.graph(self.base))
-                buffer += [
-                    ox.Quad(t.subject, t.predicate, t.object, g)
-                    for t in self.index_triples(index, counts[index.name])
-                ]
+                for t in self.index_triples(index, counts[index.name]):
+                    buffer.append(ox.Quad(t.subject, t.predicate, t.object, g))
+                    if len(buffer) >= BULK_CHUNK:
+                        self._store.bulk_extend(buffer)
+                        buffer = []
+                del counts[index.name]
             if buffer:
                 self._store.bulk_extend(buffer)
+            buffer = []
             if seen:
                 self._store.optimize()
         except BaseException as exc:
