@@ -352,9 +352,14 @@ def table(results: list[dict]) -> str:
     row("ingest docs/s", [r["ingest"]["docs_per_second"] for r in results])
     row("ingest / floor (goal <= 5 at 10k)", [r["ingest_over_floor"] for r in results])
     row("ingest peak memory (MB)", [r["ingest"]["peak_rss_mb"] for r in results])
+    row("floor peak memory (MB)", [r["floor"]["peak_rss_mb"] for r in results])
     row(
         "add a letter to the store (ms)",
         [round(r["growth"]["ms_per_document"], 1) for r in results],
+    )
+    row(
+        "  of which validation (ms)",
+        [round(r["growth"]["validate_ms_per_document"], 1) for r in results],
     )
     row(
         "SHACL compiled / pySHACL (goal >= 10)",
