@@ -43,3 +43,12 @@ def seed_path() -> Path:
     if not SEED.is_file():
         pytest.skip(f"seed text not found at {SEED} (a clone outside the workspace)")
     return SEED
+
+
+@pytest.fixture(autouse=True)
+def _no_archive_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell's $ARCHIVE_STORE or $ARCHIVE_ENDPOINT must not steer the tests."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("ARCHIVE_")]:
+        monkeypatch.delenv(name)

@@ -208,14 +208,27 @@ def test_usage_errors(store_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no such file" in r.stderr
     r = run("list", "--store", str(store_dir), "--endpoint", "http://127.0.0.1:1/")
     assert r.exit_code == 2 and "not both" in r.stderr
+    env = {"ARCHIVE_STORE": str(store_dir), "ARCHIVE_ENDPOINT": "http://127.0.0.1:1/"}
+    r = run("list", env=env)
+    assert r.exit_code == 2 and "not both" in r.stderr
+
+
+def test_a_store_on_the_command_line_beats_an_endpoint_in_the_environment(
+    store_dir: Path, record_path: Path
+) -> None:
+    env = {"ARCHIVE_ENDPOINT": "http://127.0.0.1:1/"}  # nothing listens there
+    r = run("load", str(record_path), "--store", str(store_dir), env=env)
+    assert r.exit_code == 0, r.stderr
+    assert EmbeddedStore(store_dir, read_only=True).documents()[0].slug == "calais-2014-07-10"
 
 
 @pytest.mark.server
 def test_the_same_commands_against_a_server(oxigraph, record_path: Path) -> None:
     ep = ["--endpoint", oxigraph.url, "--retries", "0"]
-    r = run("load", str(record_path), *ep)
+    unused = oxigraph.location.parent / "never-created"
+    r = run("load", str(record_path), *ep, env={"ARCHIVE_STORE": str(unused)})
     assert r.exit_code == 0, r.output + r.stderr
-    assert "1 loaded" in r.output
+    assert "1 loaded" in r.output and not unused.exists()  # the command line wins
     [doc] = json.loads(run("list", *ep, "--format", "json").output)
     assert doc["slug"] == "calais-2014-07-10"
     r = run("query", "co-signatories-of", "-p", "signatory=org/gisti", *ep, "--format", "csv")

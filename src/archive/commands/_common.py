@@ -9,7 +9,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -29,7 +29,7 @@ def error_text(message: str) -> Text:
     return Text.assemble(("error:", "bold red"), " ", message)
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> None:
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     """Print a one-line error to stderr and exit; never a traceback."""
     err_console.print(error_text(message))
     raise SystemExit(code)

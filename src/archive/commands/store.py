@@ -112,13 +112,28 @@ def open_from(opts: dict[str, Any]):
         "retries": opts.pop("retries", 3),
     }
     if endpoint and store_path:
-        fail("give --store or --endpoint, not both")
+        endpoint, store_path = _command_line_wins(endpoint, store_path)
     if not endpoint:
         return open_store(store_path, base=base)
     password = os.environ.get("ARCHIVE_ENDPOINT_PASSWORD")
     if password:
         remote["password"] = password
     return open_store(endpoint=endpoint, base=base, **remote)
+
+
+def _command_line_wins(endpoint: str, store_path: Path) -> tuple[str | None, Path | None]:
+    """An option typed on the command line overrides one inherited from the environment,
+    so that `--store` works in a shell that exports $ARCHIVE_ENDPOINT and vice versa."""
+    ctx = click.get_current_context()
+    given = {
+        name: ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        for name in ("endpoint", "store_path")
+    }
+    if given["endpoint"] and not given["store_path"]:
+        return endpoint, None
+    if given["store_path"] and not given["endpoint"]:
+        return None, store_path
+    fail("give --store or --endpoint, not both")
 
 
 def _stdout_is_terminal() -> bool:
