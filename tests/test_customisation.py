@@ -246,8 +246,8 @@ def fit_to_customisation(tree: etree._ElementTree, unwrap: bool) -> etree._Eleme
                 del el.attrib[key]
         name = etree.QName(el).localname
         needs_id = name in ("TEI", "org", "person", "personGrp", "place", "event") or (
-            name == "bibl" and any(etree.QName(a).localname == "standOff"
-                                   for a in el.iterancestors())
+            name == "bibl"
+            and any(etree.QName(a).localname == "standOff" for a in el.iterancestors())
         )
         if needs_id and el.get(XML_ID) is None:
             counter += 1
@@ -282,8 +282,9 @@ def _elements(root: etree._Element) -> list[etree._Element]:
     return [e for e in root.iter() if isinstance(e.tag, str) and e is not root]
 
 
-def _mutant(rng: random.Random, base: etree._ElementTree, values: dict[str, list[str]]
-            ) -> etree._ElementTree:
+def _mutant(
+    rng: random.Random, base: etree._ElementTree, values: dict[str, list[str]]
+) -> etree._ElementTree:
     """One to three random edits: delete, unwrap, rename, duplicate, move; attribute edits."""
     tree = copy.deepcopy(base)
     root = tree.getroot()
@@ -352,7 +353,9 @@ def test_mutated_records_accepted_by_the_project_are_valid_tei(
             rejected_by_both += 1
     # the mutants exercise all three outcomes, so the property is tested, not assumed
     assert accepted >= 60 and rejected_by_both >= 60 and project_only_rejects >= 5, (
-        accepted, rejected_by_both, project_only_rejects,
+        accepted,
+        rejected_by_both,
+        project_only_rejects,
     )
 
 
@@ -375,8 +378,11 @@ def test_no_nested_repetition_is_left(grammar: etree._Element) -> None:
         ("<head>h</head><org xml:id='a'/><org xml:id='b'/>", True),
         ("<relation name='r' active='#a' passive='#b'/><org xml:id='a'/>", True),
         ("<org xml:id='a'/><relation name='r' active='#a' passive='#b'/><org xml:id='b'/>", True),
-        ("<org xml:id='a'/><relation name='r' active='#a' passive='#b'/>"
-         "<relation name='s' active='#a' passive='#a'/>", True),
+        (
+            "<org xml:id='a'/><relation name='r' active='#a' passive='#b'/>"
+            "<relation name='s' active='#a' passive='#a'/>",
+            True,
+        ),
         ("<listOrg><org xml:id='a'/></listOrg><org xml:id='b'/>", True),
         ("<relation name='r' active='#a' passive='#b'/>", False),  # no entry at all
         ("", False),

@@ -106,8 +106,9 @@ def test_duplicate_findings_are_dropped(record_bytes: bytes, schemas: object) ->
     keys = [(f.line, f.message) for f in findings]
     assert len(keys) == len(set(keys))
     dup = [f for f in findings if "'calais' is used more than once" in f.message]
-    assert [f.line for f in dup] == [line_of(data, b'<place xml:id="calais" type="city">\n'
-                                             b'        <placeName>Sangatte')]
+    assert [f.line for f in dup] == [
+        line_of(data, b'<place xml:id="calais" type="city">\n        <placeName>Sangatte')
+    ]
 
 
 def test_project_restrictions_are_errors_that_tei_all_accepts(
@@ -163,8 +164,9 @@ def test_project_restrictions_are_errors_that_tei_all_accepts(
     for name, (old, new, expected) in cases.items():
         data = mutate(record_bytes, old, new)
         if name == "ab instead of p":
-            data = data.replace(b"feeds hatred towards foreigners.</p>",
-                                b"feeds hatred towards foreigners.</ab>")
+            data = data.replace(
+                b"feeds hatred towards foreigners.</p>", b"feeds hatred towards foreigners.</ab>"
+            )
         tree = parsed(data)
         assert check_tei_all(tree, "x.xml") == [], name
         findings = check_project(tree, "x.xml")
@@ -189,7 +191,8 @@ def test_invalid_date_is_an_error_in_both(record_bytes: bytes, schemas: object) 
     for check in (check_project, check_tei_all):
         findings = check(parsed(data))
         assert any(
-            "@when" in f.message and "2014-7-2" in f.message
+            "@when" in f.message
+            and "2014-7-2" in f.message
             and f.line == line_of(data, b'when="2014-7-2"')
             for f in findings
         ), findings
@@ -245,9 +248,7 @@ def test_check_schemas_stops_at_a_wrong_root() -> None:
     assert [f.rule for f in findings] == [RULE_ROOT]
 
 
-def test_check_schemas_runs_tei_all_only_when_needed(
-    record_bytes: bytes, schemas: object
-) -> None:
+def test_check_schemas_runs_tei_all_only_when_needed(record_bytes: bytes, schemas: object) -> None:
     valid = parsed(record_bytes)
     assert check_schemas(valid) == []
     # outside the customisation but valid TEI: project errors, no TEI errors
@@ -279,8 +280,18 @@ def test_tei_all_comes_from_the_installed_package() -> None:
 
 
 def test_no_copy_of_tei_all_in_the_repository() -> None:
-    skip = {".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache",
-            ".ruff_cache", ".hypothesis", "build", "dist"}
+    skip = {
+        ".git",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        "build",
+        "dist",
+    }
     copies = []
     for path in ROOT.iterdir():
         if path.name in skip or path.name.endswith(".egg-info"):
@@ -344,9 +355,7 @@ def test_threads_sharing_the_schemas_each_get_their_own_findings(
         seen = []
         for _ in range(15):
             findings = check_project(tree) + check_tei_all(tree)
-            seen.append(
-                findings == [] if i % 2 else any("<foo>" in f.message for f in findings)
-            )
+            seen.append(findings == [] if i % 2 else any("<foo>" in f.message for f in findings))
         results[i] = seen
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
@@ -372,8 +381,9 @@ def test_tei_all_verdicts_agree_with_the_corpus_reference(
         if not expected["wf"]:
             continue
         try:
-            tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False,
-                                                          no_network=True, load_dtd=False))
+            tree = etree.parse(
+                str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+            )
         except etree.XMLSyntaxError:
             continue  # the recorded well-formedness came from another libxml2 version
         findings = check_tei_all(tree, path.name)

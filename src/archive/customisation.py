@@ -121,9 +121,35 @@ ELEMENTS: tuple[Group, ...] = (
         "paragraphs, lists (demands, signatories), tables, quotations, emphasis, footnotes, "
         "links, page and line breaks of the source, figures (logos, photographs).",
         (
-            "div", "head", "p", "list", "item", "label", "table", "row", "cell", "quote", "q",
-            "cit", "hi", "emph", "foreign", "term", "gloss", "mentioned", "soCalled", "seg",
-            "lb", "pb", "milestone", "anchor", "note", "ref", "ptr", "figure", "graphic",
+            "div",
+            "head",
+            "p",
+            "list",
+            "item",
+            "label",
+            "table",
+            "row",
+            "cell",
+            "quote",
+            "q",
+            "cit",
+            "hi",
+            "emph",
+            "foreign",
+            "term",
+            "gloss",
+            "mentioned",
+            "soCalled",
+            "seg",
+            "lb",
+            "pb",
+            "milestone",
+            "anchor",
+            "note",
+            "ref",
+            "ptr",
+            "figure",
+            "graphic",
             "figDesc",
         ),
     ),
@@ -132,8 +158,20 @@ ELEMENTS: tuple[Group, ...] = (
         "The opening and closing formulas of letters and the front matter of press releases: "
         "dateline, addresses, salutation, signatures, postscript, byline.",
         (
-            "opener", "closer", "salute", "signed", "dateline", "postscript", "byline",
-            "docDate", "docAuthor", "address", "addrLine", "street", "postCode", "email",
+            "opener",
+            "closer",
+            "salute",
+            "signed",
+            "dateline",
+            "postscript",
+            "byline",
+            "docDate",
+            "docAuthor",
+            "address",
+            "addrLine",
+            "street",
+            "postCode",
+            "email",
         ),
     ),
     Group(
@@ -141,9 +179,26 @@ ELEMENTS: tuple[Group, ...] = (
         "What advocacy documents are about: the organisations, people, places and events they "
         "name, with dates and quantities. Names in the text point at stand-off entries by @ref.",
         (
-            "name", "persName", "orgName", "placeName", "geogName", "rs", "roleName", "forename",
-            "surname", "addName", "genName", "settlement", "district", "region", "country",
-            "bloc", "date", "time", "num", "measure",
+            "name",
+            "persName",
+            "orgName",
+            "placeName",
+            "geogName",
+            "rs",
+            "roleName",
+            "forename",
+            "surname",
+            "addName",
+            "genName",
+            "settlement",
+            "district",
+            "region",
+            "country",
+            "bloc",
+            "date",
+            "time",
+            "num",
+            "measure",
         ),
     ),
     Group(
@@ -152,8 +207,19 @@ ELEMENTS: tuple[Group, ...] = (
         "errors and corrections, normalisations, abbreviations, unclear or missing text, "
         "deletions and additions.",
         (
-            "choice", "sic", "corr", "orig", "reg", "abbr", "expan", "unclear", "gap",
-            "supplied", "del", "add", "subst",
+            "choice",
+            "sic",
+            "corr",
+            "orig",
+            "reg",
+            "abbr",
+            "expan",
+            "unclear",
+            "gap",
+            "supplied",
+            "del",
+            "add",
+            "subst",
         ),
     ),
     Group(
@@ -161,8 +227,18 @@ ELEMENTS: tuple[Group, ...] = (
         "The source of the edition (sourceDesc) and the works a document cites (footnotes, "
         "the stand-off listBibl).",
         (
-            "bibl", "listBibl", "author", "editor", "title", "publisher", "pubPlace", "idno",
-            "biblScope", "citedRange", "relatedItem", "textLang",
+            "bibl",
+            "listBibl",
+            "author",
+            "editor",
+            "title",
+            "publisher",
+            "pubPlace",
+            "idno",
+            "biblScope",
+            "citedRange",
+            "relatedItem",
+            "textLang",
         ),
     ),
     Group(
@@ -172,15 +248,57 @@ ELEMENTS: tuple[Group, ...] = (
         "prefix definitions (CiTO), the software used, language, keywords, the "
         "correspondence description (senders and recipients) and the revision history.",
         (
-            "fileDesc", "titleStmt", "respStmt", "resp", "sponsor", "funder", "principal",
-            "editionStmt", "edition", "extent", "publicationStmt", "authority", "distributor",
-            "availability", "licence", "seriesStmt", "notesStmt", "sourceDesc",
-            "encodingDesc", "projectDesc", "editorialDecl", "correction", "normalization",
-            "quotation", "hyphenation", "segmentation", "stdVals", "interpretation",
-            "punctuation", "classDecl", "taxonomy", "category", "catDesc", "desc",
-            "listPrefixDef", "prefixDef", "appInfo", "application", "profileDesc", "abstract",
-            "creation", "langUsage", "language", "textClass", "catRef", "keywords",
-            "correspDesc", "correspAction", "correspContext", "revisionDesc", "listChange",
+            "fileDesc",
+            "titleStmt",
+            "respStmt",
+            "resp",
+            "sponsor",
+            "funder",
+            "principal",
+            "editionStmt",
+            "edition",
+            "extent",
+            "publicationStmt",
+            "authority",
+            "distributor",
+            "availability",
+            "licence",
+            "seriesStmt",
+            "notesStmt",
+            "sourceDesc",
+            "encodingDesc",
+            "projectDesc",
+            "editorialDecl",
+            "correction",
+            "normalization",
+            "quotation",
+            "hyphenation",
+            "segmentation",
+            "stdVals",
+            "interpretation",
+            "punctuation",
+            "classDecl",
+            "taxonomy",
+            "category",
+            "catDesc",
+            "desc",
+            "listPrefixDef",
+            "prefixDef",
+            "appInfo",
+            "application",
+            "profileDesc",
+            "abstract",
+            "creation",
+            "langUsage",
+            "language",
+            "textClass",
+            "catRef",
+            "keywords",
+            "correspDesc",
+            "correspAction",
+            "correspContext",
+            "revisionDesc",
+            "listChange",
             "change",
         ),
     ),
@@ -195,9 +313,23 @@ ELEMENTS: tuple[Group, ...] = (
         "The organisations, people, places, events and relations a document names, each "
         "entry once, referenced from the text by @ref; offices as affiliations.",
         (
-            "listOrg", "org", "listPerson", "person", "personGrp", "affiliation", "occupation",
-            "birth", "death", "listPlace", "place", "location", "geo", "listEvent", "event",
-            "listRelation", "relation",
+            "listOrg",
+            "org",
+            "listPerson",
+            "person",
+            "personGrp",
+            "affiliation",
+            "occupation",
+            "birth",
+            "death",
+            "listPlace",
+            "place",
+            "location",
+            "geo",
+            "listEvent",
+            "event",
+            "listRelation",
+            "relation",
         ),
     ),
 )
@@ -242,9 +374,29 @@ ATTRIBUTES: tuple[Group, ...] = (
         "revision status and who, editorial method, graphic url and mimeType, num/@value, "
         "title/@level, table cells, lb and pb breaks, application identity.",
         (
-            "place", "scheme", "ident", "version", "matchPattern", "replacementPattern",
-            "mainLang", "otherLangs", "usage", "name", "active", "passive", "mutual", "role",
-            "status", "who", "method", "url", "mimeType", "value", "level", "cols", "rows",
+            "place",
+            "scheme",
+            "ident",
+            "version",
+            "matchPattern",
+            "replacementPattern",
+            "mainLang",
+            "otherLangs",
+            "usage",
+            "name",
+            "active",
+            "passive",
+            "mutual",
+            "role",
+            "status",
+            "who",
+            "method",
+            "url",
+            "mimeType",
+            "value",
+            "level",
+            "cols",
+            "rows",
             "break",
         ),
     ),
@@ -325,15 +477,24 @@ SPEC = Spec(ELEMENTS, ATTRIBUTES, REQUIRED, VALUE_LISTS, EXCLUDED, CONTEXTS)
 # RELAX NG helpers
 # ---------------------------------------------------------------------------------------------
 
-_CONTAINERS = {"define", "start", "element", "attribute", "oneOrMore", "zeroOrMore", "optional",
-               "list", "mixed"}
+_CONTAINERS = {
+    "define",
+    "start",
+    "element",
+    "attribute",
+    "oneOrMore",
+    "zeroOrMore",
+    "optional",
+    "list",
+    "mixed",
+}
 
 
 def _local(node: etree._Element) -> str:
     tag = node.tag
     if not isinstance(tag, str) or not tag.startswith(R):
         return ""
-    return tag[len(R):]
+    return tag[len(R) :]
 
 
 def _rng(tag: str, **attrs: str) -> etree._Element:
@@ -437,8 +598,9 @@ class Grammar:
 
 
 def _load(path: Path) -> Grammar:
-    parser = etree.XMLParser(remove_blank_text=True, remove_comments=True, resolve_entities=False,
-                             no_network=True)
+    parser = etree.XMLParser(
+        remove_blank_text=True, remove_comments=True, resolve_entities=False, no_network=True
+    )
     root = etree.parse(str(path), parser).getroot()
     if root.tag != R + "grammar":
         raise CustomisationError(f"{path} is not a RELAX NG grammar")
@@ -491,8 +653,16 @@ def _normalise(root: etree._Element) -> None:
             kids[0].addprevious(group)
             for k in kids:
                 group.append(k)
-        elif not kids and _local(node) in ("element", "define", "oneOrMore", "zeroOrMore",
-                                             "optional", "list", "mixed", "start"):
+        elif not kids and _local(node) in (
+            "element",
+            "define",
+            "oneOrMore",
+            "zeroOrMore",
+            "optional",
+            "list",
+            "mixed",
+            "start",
+        ):
             node.append(_rng("empty"))
         # an attribute without a pattern means <text/>; leave it as it is
 
@@ -709,13 +879,15 @@ class Transformer:
         while True:
             productive = self._productive()
             dead = {
-                n for n in self.g.defines
+                n
+                for n in self.g.defines
                 if (self.g.is_element_define(n) and n not in productive)
                 or (not self.g.is_element_define(n) and _is(self._content(n), "notAllowed"))
             }
             # a shared definition left with nothing to declare (all its attributes dropped)
             empty = {
-                n for n in self.g.defines
+                n
+                for n in self.g.defines
                 if not self.g.is_element_define(n) and _is(self._content(n), "empty")
             }
             changes = [0]
@@ -807,11 +979,7 @@ class Transformer:
         if not _is(group, "group"):
             return None
         kids = _children(group)
-        if (
-            len(kids) != 2
-            or not _is(kids[0], "oneOrMore")
-            or not _is(kids[1], "zeroOrMore")
-        ):
+        if len(kids) != 2 or not _is(kids[0], "oneOrMore") or not _is(kids[1], "zeroOrMore"):
             return None
         x, y = _pattern(kids[0]), _pattern(kids[1])
         if x is None or y is None or not (self._element_only(x) and self._element_only(y)):

@@ -80,9 +80,15 @@ def summarise(doc: DocumentGraph) -> Summary:
     )
 
 
-SINGULAR = {"organisations": "organisation", "people": "person", "groups": "group",
-            "places": "place", "events": "event", "offices": "office",
-            "cited works": "cited work"}
+SINGULAR = {
+    "organisations": "organisation",
+    "people": "person",
+    "groups": "group",
+    "places": "place",
+    "events": "event",
+    "offices": "office",
+    "cited works": "cited work",
+}
 
 
 def _number(noun: str, n: int) -> str:
