@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import Finding, Layer, Severity
+from .findings import Finding, Layer, Severity, collector
 
 CRATE_VERSION = "1.2"
 CRATE_SPEC = f"https://w3id.org/ro/crate/{CRATE_VERSION}"
@@ -158,20 +158,7 @@ def check_crate(
 ) -> list[Finding]:
     """The RO-Crate rules this archive relies on: descriptor, root dataset, files that exist."""
     out: list[Finding] = []
-
-    def add(
-        rule: str, message: str, severity: Severity = Severity.ERROR, value: str | None = None
-    ) -> None:
-        out.append(
-            Finding(
-                rule=rule,
-                severity=severity,
-                message=message,
-                layer=Layer.PACKAGE,
-                file=file,
-                value=value,
-            )
-        )
+    add = collector(out, Layer.PACKAGE, file)
 
     try:
         doc = json.loads(data.decode("utf-8"))
@@ -235,7 +222,7 @@ def check_crate(
         add(
             "crate.license",
             "the root dataset states no license (no licence was found in the records)",
-            Severity.WARNING,
+            severity=Severity.WARNING,
         )
     payload = set(payload)
     described = set()
@@ -265,8 +252,8 @@ def check_crate(
         add(
             "crate.not-in-root",
             f"{ident} is not listed in the root dataset's hasPart",
-            Severity.WARNING,
-            ident,
+            severity=Severity.WARNING,
+            value=ident,
         )
     for path in sorted(payload - described - {METADATA}):
         add(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from . import TOOL_NAME, __version__
 
@@ -68,6 +69,25 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file or "", self.line or 0, self.column or 0, self.rule)
+
+
+def collector(out: list[Finding], layer: Layer, file: str | None) -> Callable[..., None]:
+    """``add(rule, message, el=None, severity=ERROR, value=None, *, line=None)`` appending to
+    ``out`` the findings of one layer about one file, at the line of element ``el`` if given."""
+
+    def add(
+        rule: str,
+        message: str,
+        el: Any = None,
+        severity: Severity = Severity.ERROR,
+        value: str | None = None,
+        *,
+        line: int | None = None,
+    ) -> None:
+        at = el.sourceline if el is not None else line
+        out.append(Finding(rule, severity, message, layer, file=file, line=at, value=value))
+
+    return add
 
 
 @dataclass

@@ -21,7 +21,7 @@ from lxml import etree
 from . import premis
 from .bagprofile import DEPOSIT_DIR
 from .errors import SchemaUnavailable
-from .findings import Finding, Layer, Severity
+from .findings import Finding, Layer, Severity, collector
 
 METS_NS = "http://www.loc.gov/METS/"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -322,26 +322,7 @@ def check_mets(
     ``payload`` are paths relative to ``data/``; ``actual_*`` give the package's real values.
     """
     out: list[Finding] = []
-
-    def add(
-        rule: str,
-        message: str,
-        el: etree._Element | None = None,
-        line: int | None = None,
-        severity: Severity = Severity.ERROR,
-        value: str | None = None,
-    ) -> None:
-        out.append(
-            Finding(
-                rule=rule,
-                severity=severity,
-                message=message,
-                layer=Layer.PACKAGE,
-                file=file,
-                line=el.sourceline if el is not None else line,
-                value=value,
-            )
-        )
+    add = collector(out, Layer.PACKAGE, file)
 
     if root.tag != M + "mets":
         add("mets.root", f"the root element is {root.tag}, not mets:mets", root)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from .findings import Finding, Layer, Severity
+from .findings import Finding, Layer, Severity, collector
 
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -275,25 +275,7 @@ def check_premis(
     for an object identifier (a path relative to ``data/``), or None when there is no such file.
     """
     check = PremisCheck()
-
-    def add(
-        rule: str,
-        message: str,
-        el: etree._Element | None = None,
-        severity: Severity = Severity.ERROR,
-        value: str | None = None,
-    ) -> None:
-        check.findings.append(
-            Finding(
-                rule=rule,
-                severity=severity,
-                message=message,
-                layer=Layer.PACKAGE,
-                file=file,
-                line=el.sourceline if el is not None else None,
-                value=value,
-            )
-        )
+    add = collector(check.findings, Layer.PACKAGE, file)
 
     check.findings.append(
         Finding(
