@@ -353,6 +353,7 @@ def table(results: list[dict]) -> str:
     row("ingest / floor (goal <= 5 at 10k)", [r["ingest_over_floor"] for r in results])
     row("ingest peak memory (MB)", [r["ingest"]["peak_rss_mb"] for r in results])
     row("floor peak memory (MB)", [r["floor"]["peak_rss_mb"] for r in results])
+    row("store on disk (MB)", [r["disk_mb"] for r in results])
     row(
         "add a letter to the store (ms)",
         [round(r["growth"]["ms_per_document"], 1) for r in results],
@@ -362,9 +363,19 @@ def table(results: list[dict]) -> str:
         [round(r["growth"]["validate_ms_per_document"], 1) for r in results],
     )
     row(
+        "  of which the store (ms)",
+        [round(r["growth"]["store_ms_per_document"], 1) for r in results],
+    )
+    row(
         "SHACL compiled / pySHACL (goal >= 10)",
         [r.get("shacl", {}).get("ratio", "-") for r in results],
     )
+    for where in ("embedded", "server"):
+        if all(isinstance(r.get(f"queries_{where}", {}).get("entity"), dict) for r in results):
+            row(
+                f"slowest query, first run, {where} (s)",
+                [max(q["first_s"] for q in r[f"queries_{where}"].values()) for r in results],
+            )
     for label in results[0]["queries_embedded"]:
         row(f"q {label[:36]} (s)", [r["queries_embedded"][label]["best_s"] for r in results])
     if "queries_server" in results[0] and "skipped" not in results[0]["queries_server"]:
@@ -388,7 +399,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the stores in the workdir")
     ap.add_argument("--workdir", type=Path, default=BENCH / "work")
     ap.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
+    ap.add_argument(
+        "--table", action="store_true", help="only print the table of the figures in --out"
+    )
     args = ap.parse_args(argv)
+    if args.table:
+        print(table(json.loads(args.out.read_text(encoding="utf-8"))["sizes"]))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = [bench_size(n, args) for n in sizes]
