@@ -86,3 +86,12 @@ def test_summary_text_and_json(record_path):
 def test_summary_of_a_missing_file_exits_2(tmp_path):
     result = run("summary", str(tmp_path / "nope.xml"))
     assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "extract"])
+def test_a_folder_without_tei_is_a_usage_error_not_a_pass(command, tmp_path):
+    (tmp_path / "notes.txt").write_text("not TEI")
+    (tmp_path / "loop").symlink_to(tmp_path)  # a cycle is walked once, not forever
+    r = run(command, str(tmp_path))
+    assert r.exit_code == 2
+    assert "no TEI files" in r.stderr and "Traceback" not in r.stderr

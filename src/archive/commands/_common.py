@@ -83,6 +83,16 @@ def existing_paths(paths: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def tei_files(paths: tuple[str, ...]) -> list[Path]:
+    """The TEI files named, and those in the folders named; none at all is a usage error."""
+    from ..validate import expand_paths
+
+    files = list(expand_paths(existing_paths(paths)))
+    if not files:
+        fail("no TEI files (*.xml, *.tei) in the paths given")
+    return files
+
+
 def write_output(text: str | bytes, output: str | None) -> None:
     if output in (None, "-"):
         if isinstance(text, bytes):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ._common import EXIT_INVALID, base_option, err_console, error_text, existing_paths, guarded
+from ._common import EXIT_INVALID, base_option, err_console, error_text, guarded, tei_files
 
 COMMANDS: list[click.Command] = []
 
@@ -89,14 +89,11 @@ def deposit(
     from ..bagprofile import load_profile
     from ..deposit import RecordsInvalid, build_package
     from ..errors import UsageError
-    from ..validate import expand_paths
 
     if as_zip and as_tar:
         raise UsageError("choose one of --zip and --tar")
     fmt = "zip" if as_zip else "tar" if as_tar else None
-    paths = list(expand_paths(existing_paths(tei)))
-    if not paths:
-        raise UsageError("no TEI files (*.xml, *.tei) in the paths given")
+    paths = tei_files(tei)
     profile = load_profile(Path(profile_path)) if profile_path else None
     try:
         result = build_package(

@@ -18,6 +18,7 @@ from ._common import (
     existing_paths,
     fail,
     guarded,
+    tei_files,
     write_output,
 )
 
@@ -71,6 +72,8 @@ def validate(
         w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
     )
+    if not report.files:
+        fail("no TEI files (*.xml, *.tei) or deposit packages in the paths given")
     if fmt == "json":
         write_output(report.to_json(), output)
     elif fmt == "shacl":
@@ -150,11 +153,10 @@ def extract(files: tuple[str, ...], fmt: str, output: str | None, base: str | No
     from ..errors import NotWellFormed, UnsafeInput
     from ..extract import extract_file
     from ..rdfio import serialize
-    from ..validate import expand_paths
 
     docs = []
     failed = 0
-    for path in expand_paths(existing_paths(files)):
+    for path in tei_files(files):
         try:
             extraction = extract_file(path, base)
         except (NotWellFormed, UnsafeInput) as exc:

@@ -23,9 +23,9 @@ from ._common import (
     EXIT_INVALID,
     base_option,
     err_console,
-    existing_paths,
     fail,
     guarded,
+    tei_files,
     write_output,
 )
 
@@ -211,12 +211,8 @@ def load_cmd(
     )
 
     from ..ingest import ingest
-    from ..validate import expand_paths
 
-    resolved = existing_paths(paths)
-    files = list(expand_paths(resolved))
-    if not files:
-        fail("no TEI files (*.xml, *.tei) in the paths given")
+    files = tei_files(paths)
     store = open_from(opts)
     if bulk and store.backend != "embedded":
         store.close()
