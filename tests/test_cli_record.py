@@ -88,10 +88,17 @@ def test_summary_of_a_missing_file_exits_2(tmp_path):
     assert result.exit_code == 2 and "no such file" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["validate", "extract"])
-def test_a_folder_without_tei_is_a_usage_error_not_a_pass(command, tmp_path):
-    (tmp_path / "notes.txt").write_text("not TEI")
-    (tmp_path / "loop").symlink_to(tmp_path)  # a cycle is walked once, not forever
-    r = run(command, str(tmp_path))
+@pytest.mark.parametrize(
+    "command, options",
+    [("validate", []), ("extract", []), ("load", ["--store"]), ("deposit", ["--out"])],
+)
+def test_a_folder_without_tei_is_a_usage_error_not_a_pass(command, options, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not TEI")
+    (folder / "loop").symlink_to(folder)  # a cycle is walked once, not forever
+    target = tmp_path / "out.zip"
+    r = run(command, str(folder), *[a for o in options for a in (o, str(target))])
     assert r.exit_code == 2
     assert "no TEI files" in r.stderr and "Traceback" not in r.stderr
+    assert not target.exists()  # no store created, no package written
