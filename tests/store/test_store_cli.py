@@ -213,6 +213,16 @@ def test_usage_errors(store_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "not both" in r.stderr
 
 
+@pytest.mark.parametrize(
+    "command", [["list"], ["stats"], ["query", "co-signatory-pairs"], ["remove", "x"], ["export"]]
+)
+def test_reading_a_store_that_does_not_exist_does_not_create_one(command, tmp_path: Path) -> None:
+    typo = tmp_path / "stroe"
+    r = run(*command, "--store", str(typo))
+    assert r.exit_code == 2 and f"no store at {typo}" in r.stderr
+    assert not typo.exists()
+
+
 def test_a_store_on_the_command_line_beats_an_endpoint_in_the_environment(
     store_dir: Path, record_path: Path
 ) -> None:

@@ -1,7 +1,7 @@
 """Store commands: load, remove, list, stats, export, describe, query, reindex.
 
-Every command works on the embedded store (``--store PATH`` or ``$ARCHIVE_STORE``, created on
-first use) or on a SPARQL 1.1 server (``--endpoint URL``), with the same options and output.
+Every command works on the embedded store (``--store PATH`` or ``$ARCHIVE_STORE``, created by
+``load``) or on a SPARQL 1.1 server (``--endpoint URL``), with the same options and output.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PATH",
             type=click.Path(file_okay=False, path_type=Path),
             help="Embedded store folder (default: $ARCHIVE_STORE, else "
-            "~/.local/share/advocacy-archive/store); created on first use.",
+            "~/.local/share/advocacy-archive/store); `load` creates it.",
         ),
         click.option(
             "--endpoint",
@@ -97,8 +97,10 @@ def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def open_from(opts: dict[str, Any]):
-    from ..store import open_store
+def open_from(opts: dict[str, Any], create: bool = False):
+    """The store the options name. Only ``load`` creates an embedded store: a mistyped
+    ``--store`` given to a reading command must not answer with a new, empty store."""
+    from ..store import default_store_path, open_store
 
     store_path = opts.pop("store_path", None)
     endpoint = opts.pop("endpoint", None)
@@ -114,7 +116,10 @@ def open_from(opts: dict[str, Any]):
     if endpoint and store_path:
         endpoint, store_path = _command_line_wins(endpoint, store_path)
     if not endpoint:
-        return open_store(store_path, base=base)
+        path = store_path or default_store_path()
+        if not create and not path.exists():
+            fail(f"no store at {path}: `archive load` creates one")
+        return open_store(path, base=base)
     password = os.environ.get("ARCHIVE_ENDPOINT_PASSWORD")
     if password:
         remote["password"] = password
@@ -213,7 +218,7 @@ def load_cmd(
     from ..ingest import ingest
 
     files = tei_files(paths)
-    store = open_from(opts)
+    store = open_from(opts, create=True)
     if bulk and store.backend != "embedded":
         store.close()
         fail("--bulk is for the embedded store; a server loads in batches")
