@@ -54,8 +54,8 @@ def peak_rss_mb() -> float:
 
 
 def child_ingest(listing: str, store_dir: str, jobs: str) -> dict:
-    from archive.ingest import ingest
     from archive.store import open_store
+    from archive.store.ingest import ingest
 
     files = [Path(p) for p in Path(listing).read_text().split("\n") if p]
     t0 = time.perf_counter()
@@ -95,9 +95,9 @@ def child_floor(listing: str, dump: str, store_dir: str) -> dict:
 
 def child_growth(listing: str, store_dir: str) -> dict:
     """Add letters to a store of size N: validation alone, then validation and loading."""
-    from archive.ingest import ingest
     from archive.store import open_store
-    from archive.validate import validate_readable
+    from archive.store.ingest import ingest
+    from archive.validate.record import validate_readable
 
     files = [Path(p) for p in Path(listing).read_text().split("\n") if p]
     t0 = time.perf_counter()
@@ -135,7 +135,7 @@ def run_child(*args: str) -> dict:
 
 def corpus(workdir: Path, n: int, seed: int) -> list[Path]:
     """The first n letters of the seed's corpus (generated once, reused: 1k is a prefix of 10k)."""
-    from archive.synth import file_name, generate_corpus
+    from archive.synth.generate import file_name, generate_corpus
 
     folder = workdir / f"corpus-s{seed}"
     missing = [i for i in range(n) if not (folder / file_name(i, seed)).exists()]
@@ -159,7 +159,7 @@ def listing(workdir: Path, name: str, files: list[Path]) -> str:
 def choose_params(store) -> dict[str, dict[str, str]]:
     """Parameters for the saved queries, taken from the data: the heaviest cases."""
 
-    from archive.namespaces import sparql_prefixes
+    from archive.rdf.namespaces import sparql_prefixes
 
     def one(query: str) -> str | None:
         rows = store.query(sparql_prefixes() + query).values()
@@ -189,7 +189,7 @@ def choose_params(store) -> dict[str, dict[str, str]]:
 
 
 def time_queries(store, cases: dict[str, dict[str, str]], repeat: int = 3) -> dict[str, dict]:
-    from archive.queries import parse_params, saved_queries
+    from archive.store.queries import parse_params, saved_queries
 
     saved = saved_queries()
     out = {}

@@ -28,18 +28,18 @@ from rdflib import URIRef
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from archive.docgraph import DocumentGraph  # noqa: E402
-from archive.extract import extract_file, extract_parsed  # noqa: E402
-from archive.shacl import validate_document  # noqa: E402
-from archive.shacl_fast import compile_shapes, validate_document_fast  # noqa: E402
-from archive.xmlsafe import parse_bytes  # noqa: E402
+from archive.rdf.docgraph import DocumentGraph  # noqa: E402
+from archive.rdf.extract import extract_file, extract_parsed  # noqa: E402
+from archive.shacl.compiled import compile_shapes, validate_document_fast  # noqa: E402
+from archive.shacl.reference import validate_document  # noqa: E402
+from archive.tei.parse import parse_bytes  # noqa: E402
 
 LETTER = ROOT / "tei" / "calais-2014-07-10.xml"
 RESULTS = ROOT / "bench" / "results" / "shacl.json"
 
 
 def synthetic_documents(n: int, seed: int) -> Iterator[DocumentGraph]:
-    from archive import synth
+    from archive.synth import generate as synth
 
     for i in range(n):
         data = synth.generate_letter(i, seed)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source
     if source is None:
         try:
-            from archive import synth
+            from archive.synth import generate as synth
 
             source = "synth" if hasattr(synth, "generate_letter") else "letter"
         except ImportError:

@@ -15,7 +15,7 @@ from pathlib import Path
 import bagit
 import pytest
 
-from archive.bag import (
+from archive.deposit.bag import (
     Limits,
     PackageUnreadable,
     check_bag,
@@ -311,7 +311,7 @@ def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
         zf.writestr("bag/bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
         zf.writestr("bag/data/zeros", b"\0" * (8 << 20))
     assert path.stat().st_size < 100_000
-    from archive.bag import LimitExceeded
+    from archive.deposit.bag import LimitExceeded
 
     with pytest.raises(LimitExceeded) as exc:
         check(path)
@@ -320,7 +320,7 @@ def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
 
 def test_a_package_larger_than_the_limit_is_refused(tmp_path):
     root = make_bag(tmp_path / "bag", {"big.bin": os.urandom(5000)})
-    from archive.bag import LimitExceeded
+    from archive.deposit.bag import LimitExceeded
 
     with pytest.raises(LimitExceeded) as exc:
         check(zip_folder(root, tmp_path / "b.zip"), Limits(max_total_bytes=4000))
@@ -329,7 +329,7 @@ def test_a_package_larger_than_the_limit_is_refused(tmp_path):
 
 def test_too_many_members_are_refused_from_the_zip_directory_record(tmp_path):
     root = make_bag(tmp_path / "bag", {f"f{i}.txt": b"x" for i in range(30)})
-    from archive.bag import LimitExceeded
+    from archive.deposit.bag import LimitExceeded
 
     with pytest.raises(LimitExceeded) as exc:
         check(zip_folder(root, tmp_path / "many.zip"), Limits(max_members=10))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.bag import Limits, check_bag, open_source, write_bag
-from archive.bagprofile import (
+from archive.deposit.bag import Limits, check_bag, open_source, write_bag
+from archive.deposit.profile import (
     PROFILE_PATH,
     Profile,
     ProfileError,

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive import customisation, teischema
-from archive.customisation import (
+from archive.tei import customisation
+from archive.tei import schema as teischema
+from archive.tei.customisation import (
     SPEC,
     Context,
     CustomisationError,
@@ -26,7 +27,7 @@ from archive.customisation import (
     build,
     render,
 )
-from archive.xmlsafe import TEI_NS, XML_NS, parse_bytes
+from archive.tei.parse import TEI_NS, XML_NS, parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "tei" / "archive-tei.rng"

@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from lxml import etree
 from rocrate.rocrate import ROCrate
 
-from archive.bagprofile import PROFILE_PATH
 from archive.cli import cli
-from archive.deposit import RecordsInvalid, build_package, resolve_date
+from archive.deposit.build import RecordsInvalid, build_package, resolve_date
+from archive.deposit.profile import PROFILE_PATH
 from archive.errors import DepositError, UsageError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from archive.extract import extract_file, typed_date
-from archive.namespaces import SCHEMA, sparql_prefixes
-from archive.uris import DEFAULT_BASE
+from archive.rdf.extract import extract_file, typed_date
+from archive.rdf.namespaces import SCHEMA, sparql_prefixes
+from archive.rdf.uris import DEFAULT_BASE
 
 B = DEFAULT_BASE
 DOC = f"<{B}/id/document/calais-2014-07-10>"
@@ -354,7 +354,7 @@ def test_blank_nodes_never_shared_between_documents(tmp_path):
     """N-Quads (bulk loads, exports) share blank-node labels across graphs: labels must differ."""
     from rdflib import BNode
 
-    from archive.synth import generate_letter
+    from archive.synth.generate import generate_letter
 
     labels = []
     for i in (0, 1, 2):
@@ -368,7 +368,7 @@ def test_blank_nodes_never_shared_between_documents(tmp_path):
 
 def test_the_tool_is_one_agent_across_documents(record_path, tmp_path):
     from archive import __version__
-    from archive.namespaces import PROV, RDF
+    from archive.rdf.namespaces import PROV, RDF
 
     (doc,) = extract_file(record_path).documents
     agents = {s for s, p, o in doc.triples if p == RDF.type and o == PROV.SoftwareAgent}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.integrity import check_integrity, iso_date_problem
-from archive.xmlsafe import parse_bytes, parse_file
+from archive.tei.integrity import check_integrity, iso_date_problem
+from archive.tei.parse import parse_bytes, parse_file
 
 
 def line_of(data: bytes, needle: bytes) -> int:

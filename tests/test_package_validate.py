@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.bag import Limits, parse_tag_file, write_bag
 from archive.cli import cli
-from archive.deposit import build_package
+from archive.deposit.bag import Limits, parse_tag_file, write_bag
+from archive.deposit.build import build_package
+from archive.deposit.validate import PackageUnreadable, is_package, validate_package
 from archive.findings import Severity
-from archive.package_validate import PackageUnreadable, is_package, validate_package
 
 NAME = "calais-2014-07-10"
 TEI = f"data/tei/{NAME}.xml"

@@ -9,10 +9,10 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from archive import profile as mappings
-from archive.extract import extract_file
-from archive.profiledoc import ONTOLOGY, PAGE, declared_terms, render
-from archive.rdfio import serialize
+from archive.rdf import profile as mappings
+from archive.rdf.extract import extract_file
+from archive.rdf.profiledoc import ONTOLOGY, PAGE, declared_terms, render
+from archive.rdf.serialize import serialize
 
 VOCAB_PREFIXES = (
     "https://schema.org/",
@@ -135,8 +135,8 @@ def test_concept_schemes_cover_the_mappings():
 def test_store_graphs_and_dataset_description_use_only_declared_terms(
     record_path, tmp_path, declared
 ):
-    from archive.describe import DescribeOptions, describe
     from archive.store import open_store
+    from archive.store.describe import DescribeOptions, describe
 
     docs = extract_file(record_path).documents
     with open_store(tmp_path / "store") as store:

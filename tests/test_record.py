@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.xmlsafe import TEI_NS, XML_ID, lang_of, local_name, parse_file
+from archive.tei.parse import TEI_NS, XML_ID, lang_of, local_name, parse_file
 
 T = f"{{{TEI_NS}}}"
 NS = {"t": TEI_NS}

@@ -8,7 +8,6 @@ hand-written graphs for each constraint component, whose expected findings are a
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -20,18 +19,19 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 
-from archive.docgraph import DocumentGraph
-from archive.extract import extract_file
 from archive.findings import Finding
-from archive.namespaces import ARC, CITO, DCTERMS, FABIO, ORG, PROV, SCHEMA, SH, SKOS, TIME
-from archive.shacl import load_shapes, validate_document
-from archive.shacl_fast import (
+from archive.rdf.docgraph import DocumentGraph
+from archive.rdf.extract import extract_file
+from archive.rdf.namespaces import ARC, CITO, DCTERMS, FABIO, ORG, PROV, SCHEMA, SH, SKOS, TIME
+from archive.rdf.uris import DEFAULT_BASE
+from archive.shacl.compiled import (
     UnsupportedShapes,
     compile_shapes,
     validate_document_fast,
     validate_many,
 )
-from archive.uris import DEFAULT_BASE
+from archive.shacl.reference import load_shapes, validate_document
+from archive.synth import generate_letter
 
 # Odd literals are the point here; rdflib warns about each one it cannot convert.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:rdflib.term")
@@ -89,14 +89,11 @@ def letter() -> DocumentGraph:
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> list[DocumentGraph]:
-    synth = importlib.import_module("archive.synth")
-    if not hasattr(synth, "generate_letter"):
-        pytest.skip("archive.synth.generate_letter is not there yet")
     out = tmp_path_factory.mktemp("synth")
     docs = []
     for i in range(24):
         path = out / f"letter-{i}.xml"
-        path.write_bytes(synth.generate_letter(i, 20240601))
+        path.write_bytes(generate_letter(i, 20240601))
         docs.extend(extract_file(path).documents)
     return docs
 

@@ -8,11 +8,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from archive.docgraph import DocumentGraph
-from archive.extract import extract_file
-from archive.namespaces import CITO, DCTERMS, FABIO, ORG, PROV, SCHEMA, SKOS, TIME
-from archive.shacl import load_shapes, validate_document
-from archive.uris import DEFAULT_BASE
+from archive.rdf.docgraph import DocumentGraph
+from archive.rdf.extract import extract_file
+from archive.rdf.namespaces import CITO, DCTERMS, FABIO, ORG, PROV, SCHEMA, SKOS, TIME
+from archive.rdf.uris import DEFAULT_BASE
+from archive.shacl.reference import load_shapes, validate_document
 
 B = DEFAULT_BASE
 DOC = URIRef(f"{B}/id/document/calais-2014-07-10")
@@ -267,7 +267,7 @@ def test_every_named_shape_is_exercised():
     shapes = load_shapes()
     from rdflib.namespace import SH
 
-    from archive.shacl import shape_names
+    from archive.shacl.reference import shape_names
 
     names = shape_names(shapes)
     rules = {rule.removeprefix("shacl.") for _, _, rule, _ in CASES}

@@ -15,10 +15,11 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from archive import synth
 from archive.cli import cli
 from archive.errors import UsageError
-from archive.synth import (
+from archive.rdf.extract import extract_file
+from archive.synth import generate as synth
+from archive.synth.generate import (
     MANIFEST,
     generate_corpus,
     generate_letter,
@@ -27,8 +28,10 @@ from archive.synth import (
     letter_meta,
     slug_for,
 )
-from archive.teirefs import POINTER_ATTRIBUTES
-from archive.xmlsafe import TEI_NS, XML_ID, XML_LANG, parse_bytes
+from archive.tei import schema
+from archive.tei.integrity import check_integrity
+from archive.tei.parse import TEI_NS, XML_ID, XML_LANG, parse_bytes
+from archive.tei.pointers import POINTER_ATTRIBUTES
 
 T = f"{{{TEI_NS}}}"
 SEED = 7
@@ -123,11 +126,10 @@ def test_bad_arguments_raise_usage_error(call) -> None:
 
 
 def test_sample_is_valid_against_tei_all_and_the_project_schema(letters: dict[int, bytes]) -> None:
-    teischema = pytest.importorskip("archive.teischema")
     for i in SCHEMA_SAMPLE:
         tree = parse_bytes(letters[i]).tree
-        assert teischema.check_tei_all(tree, f"letter {i}") == [], i
-        assert teischema.check_project(tree, f"letter {i}") == [], i
+        assert schema.check_tei_all(tree, f"letter {i}") == [], i
+        assert schema.check_project(tree, f"letter {i}") == [], i
 
 
 def test_ids_are_unique_and_every_pointer_resolves(trees: dict[int, etree._Element]) -> None:
@@ -151,9 +153,8 @@ def test_ids_are_unique_and_every_pointer_resolves(trees: dict[int, etree._Eleme
 
 
 def test_project_integrity_rules_find_no_errors(letters: dict[int, bytes]) -> None:
-    integrity = pytest.importorskip("archive.integrity")
     for i in range(0, 300, 15):
-        findings = integrity.check_integrity(parse_bytes(letters[i]), f"letter {i}")
+        findings = check_integrity(parse_bytes(letters[i]), f"letter {i}")
         assert [f for f in findings if f.severity.value == "error"] == [], i
 
 
@@ -279,14 +280,13 @@ def test_citations_point_only_at_earlier_letters(trees: dict[int, etree._Element
 
 
 def test_extraction_points_citations_at_the_cited_document(tmp_path: Path) -> None:
-    extract = pytest.importorskip("archive.extract")
     i = next(
         i
         for i in range(1, 100)
         if b'<idno type="archive">synthetic-' in generate_letter(i, SEED).split(b"<listBibl>")[-1]
     )
     paths = generate_corpus(i + 1, SEED, tmp_path)
-    [doc] = extract.extract_file(paths[i]).documents
+    [doc] = extract_file(paths[i]).documents
     cites = {str(o) for _s, p, o in doc.triples if str(p) == "http://purl.org/spar/cito/cites"}
     root = parse_bytes(paths[i].read_bytes()).root
     targets = {

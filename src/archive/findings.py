@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from . import TOOL_NAME, __version__
+from archive import TOOL_NAME, __version__
 
 
 class Severity(StrEnum):

@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from archive.sparql_http import Endpoint
-from archive.store import Store
-from archive.store_embedded import EmbeddedStore
-from archive.store_remote import RemoteStore
+from archive.store.base import Store
+from archive.store.client import Endpoint
+from archive.store.embedded import EmbeddedStore
+from archive.store.remote import RemoteStore
 
 
 def oxigraph_binary() -> str | None:

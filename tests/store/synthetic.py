@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
-from archive.docgraph import DocumentGraph
-from archive.namespaces import CITO, FABIO, SCHEMA
-from archive.uris import URIs
+from archive.rdf.docgraph import DocumentGraph
+from archive.rdf.namespaces import CITO, FABIO, SCHEMA
+from archive.rdf.uris import URIs
 
 BASE = "https://advocacy-archive.example"
 
@@ -211,8 +211,8 @@ def synth_corpus_letters(n: int, seed: int = 1) -> list[Letter]:
     groups, Zipf-popular national organisations), built without writing and extracting TEI."""
     from datetime import date
 
-    from archive.synth import letter_meta
-    from archive.synth_pools import pools
+    from archive.synth.generate import letter_meta
+    from archive.synth.pools import pools
 
     p = pools()
     rng = random.Random(seed)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from archive.extract import extract_file
-from archive.ingest import ingest
-from archive.namespaces import CITO, RDF, SCHEMA
-from archive.queries import parse_params, saved_queries
-from archive.store import Store, open_store
-from archive.synth import generate_corpus
+from archive.rdf.extract import extract_file
+from archive.rdf.namespaces import CITO, RDF, SCHEMA
+from archive.store import open_store
+from archive.store.base import Store
+from archive.store.ingest import ingest
+from archive.store.queries import parse_params, saved_queries
+from archive.synth.generate import generate_corpus
 
 N, SEED = 60, 5
 

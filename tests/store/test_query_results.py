@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph
 
 from archive.errors import UsageError
-from archive.results import render, short, to_csv
-from archive.store import QueryResult
+from archive.store.base import QueryResult
+from archive.store.results import render, short, to_csv
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ROWS = [

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from archive.errors import QueryError, UsageError
-from archive.queries import (
+from archive.store.base import Store
+from archive.store.queries import (
     PARAM_KINDS,
     bind_parameters,
     check_syntax,
@@ -21,7 +22,7 @@ from archive.queries import (
     resolve,
     saved_queries,
 )
-from archive.store import Store
+from archive.validate import validate_file
 
 from .synthetic import BASE, build, small_archive
 
@@ -223,10 +224,9 @@ def test_co_signatory_pairs_on_the_record(records_store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def records_store(tmp_path_factory, record_path) -> Store:
-    validate = pytest.importorskip("archive.validate")
-    from archive.store_embedded import EmbeddedStore
+    from archive.store.embedded import EmbeddedStore
 
-    result = validate.validate_file(record_path, BASE, tei_all="auto")
+    result = validate_file(record_path, BASE, tei_all="auto")
     assert result.report.valid, result.report.to_text()
     store = EmbeddedStore(tmp_path_factory.mktemp("records") / "store", base=BASE)
     store.load(result.documents)

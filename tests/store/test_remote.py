@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from archive.errors import StoreError
-from archive.sparql_http import Endpoint, SparqlHTTP
-from archive.store import Outcome
+from archive.store.base import Outcome
+from archive.store.client import Endpoint, SparqlHTTP
 
 from .conftest import free_port, remote_store
 from .synthetic import BASE, build, small_archive

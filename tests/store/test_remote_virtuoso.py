@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from archive.sparql_http import Endpoint
-from archive.store import Outcome
-from archive.store_remote import RemoteStore
+from archive.store.base import Outcome
+from archive.store.client import Endpoint
+from archive.store.remote import RemoteStore
 
 from .conftest import free_port
 from .synthetic import BASE, build, small_archive

@@ -13,9 +13,9 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 
 from archive.errors import StoreError
-from archive.namespaces import SCHEMA
-from archive.store import Outcome, Store, fingerprint
-from archive.store_index import ADDRESSEE_YEARS
+from archive.rdf.namespaces import SCHEMA
+from archive.store.base import Outcome, Store, fingerprint
+from archive.store.index import ADDRESSEE_YEARS
 
 from .synthetic import BASE, Letter, build, small_archive
 
@@ -215,9 +215,9 @@ def test_unloadable_documents_are_refused_with_a_reason(store: Store) -> None:
 
 
 def test_reindex_repairs_a_damaged_index(store: Store, monkeypatch) -> None:
-    import archive.store
+    import archive.store.base
 
-    monkeypatch.setattr(archive.store, "REBUILD_CHUNK", 3)  # several requests per index
+    monkeypatch.setattr(archive.store.base, "REBUILD_CHUNK", 3)  # several requests per index
     load(store, docs())
     good = store.cosignatory_index()
     store._update(f"DROP GRAPH <{store.index_graph}>")

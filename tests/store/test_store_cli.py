@@ -12,10 +12,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 
 from archive.cli import cli
-from archive.namespaces import SCHEMA
-from archive.store_embedded import EmbeddedStore
-
-pytest.importorskip("archive.validate")
+from archive.rdf.namespaces import SCHEMA
+from archive.store.embedded import EmbeddedStore
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -179,7 +177,7 @@ def test_invalid_files_are_not_loaded_unless_allowed(
 
 
 def test_a_folder_loads_in_parallel(store_dir: Path, tmp_path: Path) -> None:
-    from archive.synth import file_name, generate_letter
+    from archive.synth.generate import file_name, generate_letter
 
     folder = tmp_path / "letters"
     folder.mkdir()

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from archive.errors import StoreError
-from archive.store import Outcome, default_store_path, open_store
-from archive.store_embedded import EmbeddedStore
+from archive.store import default_store_path, open_store
+from archive.store.base import Outcome
+from archive.store.embedded import EmbeddedStore
 
 from .synthetic import build, small_archive, synthetic_letters
 from .test_store_backends import bad_document, graph_triples
@@ -63,7 +64,7 @@ def test_a_bulk_load_that_breaks_part_way_leaves_the_store_empty(tmp_path: Path)
         yield from docs[:20]
         raise SourceWentAway("the validation worker died")
 
-    import archive.store_embedded as emb
+    import archive.store.embedded as emb
 
     old = emb.BULK_CHUNK
     emb.BULK_CHUNK = 500  # make sure some quads were really written before the failure

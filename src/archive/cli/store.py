@@ -1,0 +1,590 @@
+"""Store commands: load, remove, list, stats, export, describe, query, reindex.
+
+Every command works on the embedded store (``--store PATH`` or ``$ARCHIVE_STORE``, created by
+``load``) or on a SPARQL 1.1 server (``--endpoint URL``), with the same options and output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    base_option,
+    err_console,
+    fail,
+    guarded,
+    tei_files,
+    write_output,
+)
+from archive.errors import QueryError, StoreError
+
+# --- shared options ----------------------------------------------------------------------------
+
+
+def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--store or --endpoint (with its URLs, credentials, time-out and retries), and --base."""
+    options = [
+        click.option(
+            "--store",
+            "store_path",
+            envvar="ARCHIVE_STORE",
+            metavar="PATH",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Embedded store folder (default: $ARCHIVE_STORE, else "
+            "~/.local/share/advocacy-archive/store); `load` creates it.",
+        ),
+        click.option(
+            "--endpoint",
+            envvar="ARCHIVE_ENDPOINT",
+            metavar="URL",
+            help="Use a SPARQL 1.1 server instead: its query URL, or its base URL "
+            "(Oxigraph layout: /query, /update, /store).",
+        ),
+        click.option(
+            "--update-url",
+            envvar="ARCHIVE_UPDATE_URL",
+            metavar="URL",
+            help="SPARQL Update URL (default: derived from --endpoint).",
+        ),
+        click.option(
+            "--store-url",
+            "gsp_url",
+            envvar="ARCHIVE_GSP_URL",
+            metavar="URL",
+            help="Graph Store Protocol URL (default: derived from --endpoint).",
+        ),
+        click.option(
+            "--user",
+            envvar="ARCHIVE_ENDPOINT_USER",
+            metavar="NAME",
+            help="Basic authentication user (password: $ARCHIVE_ENDPOINT_PASSWORD).",
+        ),
+        click.option(
+            "--token",
+            envvar="ARCHIVE_ENDPOINT_TOKEN",
+            metavar="TOKEN",
+            help="Bearer token (better: $ARCHIVE_ENDPOINT_TOKEN).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=60.0,
+            show_default=True,
+            help="Seconds to wait for the server per request.",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="Retries of a request that failed for a transient reason.",
+        ),
+        base_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def open_from(opts: dict[str, Any], create: bool = False):
+    """The store the options name. Only ``load`` creates an embedded store: a mistyped
+    ``--store`` given to a reading command must not answer with a new, empty store."""
+    from archive.store import default_store_path, open_store
+
+    store_path = opts.pop("store_path", None)
+    endpoint = opts.pop("endpoint", None)
+    base = opts.pop("base", None)
+    remote = {
+        "update_url": opts.pop("update_url", None),
+        "store_url": opts.pop("gsp_url", None),
+        "username": opts.pop("user", None),
+        "token": opts.pop("token", None),
+        "timeout": opts.pop("timeout", 60.0),
+        "retries": opts.pop("retries", 3),
+    }
+    if endpoint and store_path:
+        endpoint, store_path = _command_line_wins(endpoint, store_path)
+    if not endpoint:
+        path = store_path or default_store_path()
+        if not create and not path.exists():
+            fail(f"no store at {path}: `archive load` creates one")
+        return open_store(path, base=base)
+    password = os.environ.get("ARCHIVE_ENDPOINT_PASSWORD")
+    if password:
+        remote["password"] = password
+    return open_store(endpoint=endpoint, base=base, **remote)
+
+
+def _command_line_wins(endpoint: str, store_path: Path) -> tuple[str | None, Path | None]:
+    """An option typed on the command line overrides one inherited from the environment,
+    so that `--store` works in a shell that exports $ARCHIVE_ENDPOINT and vice versa."""
+    ctx = click.get_current_context()
+    given = {
+        name: ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        for name in ("endpoint", "store_path")
+    }
+    if given["endpoint"] and not given["store_path"]:
+        return endpoint, None
+    if given["store_path"] and not given["endpoint"]:
+        return None, store_path
+    fail("give --store or --endpoint, not both")
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+@click.command("load")
+@click.argument("paths", nargs=-1, required=True, metavar="TEI...")
+@store_options
+@click.option(
+    "--allow-invalid",
+    is_flag=True,
+    help="Load documents of files that fail validation (they are still reported).",
+)
+@click.option("--force", is_flag=True, help="Rewrite documents whose source has not changed.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Validation processes (default: one per core for more than 8 files).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Documents per transaction.",
+)
+@click.option(
+    "--atomic", is_flag=True, help="All documents in one transaction: all are loaded, or none."
+)
+@click.option(
+    "--bulk/--no-bulk",
+    default=None,
+    help="Bulk path into an empty embedded store (default: when it is empty).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="The report at the end.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@guarded
+def load_cmd(
+    paths: tuple[str, ...],
+    allow_invalid: bool,
+    force: bool,
+    jobs: int | None,
+    batch_size: int,
+    atomic: bool,
+    bulk: bool | None,
+    fmt: str,
+    quiet: bool,
+    **opts: Any,
+) -> None:
+    """Validate, extract and load TEI files (or folders of them), one named graph each.
+
+    Loading is idempotent: a document whose TEI file is unchanged is left alone, a changed one
+    replaces its graph. A file that fails validation is not loaded (unless --allow-invalid);
+    each document is loaded whole or not at all, and the report lists every failure.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from archive.store.ingest import ingest
+
+    files = tei_files(paths)
+    store = open_from(opts, create=True)
+    if bulk and store.backend != "embedded":
+        store.close()
+        fail("--bulk is for the embedded store; a server loads in batches")
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet or not err_console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("loading", total=len(files))
+        try:
+            report = ingest(
+                files,
+                store,
+                allow_invalid=allow_invalid,
+                force=force,
+                jobs=jobs,
+                batch_size=batch_size,
+                atomic=atomic,
+                bulk=bulk,
+                on_file=lambda: progress.advance(task),
+            )
+        finally:
+            store.close()
+    counts = report.counts
+    if fmt == "json":
+        payload = {
+            "store": store.location,
+            "files": report.files,
+            "seconds": round(report.seconds, 2),
+            "documents": counts,
+            "invalid_files": [i.to_dict() for i in report.invalid],
+            "failed_documents": [r.to_dict() for r in report.failed],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for i in report.invalid:
+            note = " (loaded anyway: --allow-invalid)" if i.loaded else ""
+            click.echo(f"{i.source}: {i.summary()}{note}")
+        for r in report.failed:
+            click.echo(f"{r.source or r.slug}: failed: {r.error}")
+        click.echo(
+            f"{counts['loaded']} loaded, {counts['replaced']} replaced, "
+            f"{counts['unchanged']} unchanged, {counts['failed']} failed; "
+            f"{len(report.rejected)} file(s) not loaded; {report.files} file(s) in "
+            f"{report.seconds:.1f} s into {store.location}"
+        )
+    raise SystemExit(report.exit_code)
+
+
+# --- remove, list, stats, reindex --------------------------------------------------------------
+
+
+@click.command("remove")
+@click.argument("documents", nargs=-1, required=True, metavar="DOCUMENT...")
+@store_options
+@guarded
+def remove_cmd(documents: tuple[str, ...], **opts: Any) -> None:
+    """Remove documents (by slug, document URI or graph URI) with their graphs."""
+    with open_from(opts) as store:
+        missing = [d for d in documents if store.find(d) is None]
+        if missing:
+            fail(f"not in the store: {', '.join(missing)} (nothing was removed)")
+        for ref in documents:
+            info = store.remove(ref)
+            click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+
+
+@click.command("list")
+@store_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default=None,
+    help="Default: table in a terminal, else tsv.",
+)
+@guarded
+def list_cmd(fmt: str | None, **opts: Any) -> None:
+    """The documents in the store, with their dates and triple counts."""
+    with open_from(opts) as store:
+        docs = store.documents()
+    fmt = fmt or ("table" if _stdout_is_terminal() else "tsv")
+    columns = ["slug", "date", "triples", "title", "loaded", "sha256", "document", "graph"]
+    if fmt == "json":
+        click.echo(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
+        return
+    if fmt in ("csv", "tsv"):
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        for d in docs:
+            writer.writerow(["" if getattr(d, c) is None else getattr(d, c) for c in columns])
+        sys.stdout.write(buf.getvalue())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    tab = Table(header_style="bold", pad_edge=False)
+    for c in ("slug", "date", "triples", "title", "loaded"):
+        tab.add_column(c, justify="right" if c == "triples" else "left", overflow="fold")
+    for d in docs:
+        tab.add_row(d.slug or d.graph, d.date or "", str(d.triples), d.title or "", d.loaded or "")
+    console = Console(highlight=False)
+    console.print(tab)
+    console.print(f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
+
+
+@click.command("stats")
+@store_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Also recompute the co-signatory index from the documents and compare "
+    "(slow on large stores); exit 1 if it is out of step.",
+)
+@guarded
+def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
+    """Figures about the store: documents, triples, graphs, index, size."""
+    with open_from(opts) as store:
+        stats = store.stats()
+        data = stats.to_dict()
+        in_step = None
+        if check:
+            steps = store.indexes_in_step()
+            in_step = all(steps.values())
+            data["indexes_in_step"] = steps
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        labels = {
+            "location": "store",
+            "backend": "backend",
+            "documents": "documents",
+            "document_triples": "triples in documents",
+            "quads": "quads (all graphs)",
+            "graphs": "named graphs",
+            "cosignatory_pairs": "co-signatory pairs",
+            "earliest": "earliest document",
+            "latest": "latest document",
+            "last_loaded": "last loaded",
+            "disk_bytes": "size on disk",
+            "indexes_in_step": "indexes in step",
+        }
+        for key, value in data.items():
+            if key == "disk_bytes":
+                value = f"{value / 1e6:.1f} MB"
+            click.echo(f"{labels.get(key, key) + ':':28s}{value}")
+    if in_step is False:
+        err_console.print("an index is out of step with the documents: run `archive reindex`")
+        raise SystemExit(EXIT_INVALID)
+
+
+@click.command("reindex")
+@store_options
+@guarded
+def reindex_cmd(**opts: Any) -> None:
+    """Recompute the count indexes (co-signatories, addressee-years) from the documents."""
+    with open_from(opts) as store:
+        sizes = store.rebuild_index()
+    for name, n in sizes.items():
+        click.echo(f"{name} index rebuilt: {n} keys")
+
+
+# --- export, describe ----------------------------------------------------------------------------
+
+
+@click.command("export")
+@store_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["nquads", "trig", "turtle", "ntriples", "jsonld"]),
+    default="nquads",
+    show_default=True,
+)
+@click.option("--graph", "-g", metavar="G", help="One graph: a document slug or a graph URI.")
+@click.option("--include-internal", is_flag=True, help="Also the store's catalog and index graphs.")
+@click.option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@guarded
+def export_cmd(
+    fmt: str, graph: str | None, include_internal: bool, output: str | None, **opts: Any
+) -> None:
+    """Export the documents' graphs (or one of them) as RDF."""
+    from archive.fsutil import atomic_write
+
+    with open_from(opts) as store:
+        buf = io.BytesIO()
+        n = store.export(buf, fmt, graph=graph, include_internal=include_internal)
+    if output and output != "-":
+        atomic_write(Path(output), buf.getvalue())
+        err_console.print(f"{n} statements written to {output}")
+    else:
+        sys.stdout.buffer.write(buf.getvalue())
+
+
+@click.command("describe")
+@store_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "jsonld", "ntriples", "xml"]),
+    default="turtle",
+    show_default=True,
+)
+@click.option("--title", default=None, help="The dataset's title.")
+@click.option("--license", "license_", metavar="URI", help="The dataset's licence (an IRI).")
+@click.option("--endpoint-url", metavar="URL", help="A public SPARQL endpoint to advertise.")
+@click.option("--download-url", metavar="URL", help="Where the N-Quads dump is published.")
+@click.option(
+    "--subsets/--no-subsets",
+    default=True,
+    show_default=True,
+    help="One void:subset per document graph.",
+)
+@click.option("--output", "-o", metavar="FILE")
+@guarded
+def describe_cmd(
+    fmt: str,
+    title: str | None,
+    license_: str | None,
+    endpoint_url: str | None,
+    download_url: str | None,
+    subsets: bool,
+    output: str | None,
+    **opts: Any,
+) -> None:
+    """A VoID + DCAT description of the store."""
+    from archive.store.describe import DEFAULT_TITLE, DescribeOptions, describe
+
+    with open_from(opts) as store:
+        graph = describe(
+            store,
+            DescribeOptions(title or DEFAULT_TITLE, license_, endpoint_url, download_url, subsets),
+        )
+    rdflib_format = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "xml": "xml"}[fmt]
+    write_output(graph.serialize(format=rdflib_format), output)
+
+
+# --- query ---------------------------------------------------------------------------------------
+
+
+@click.command("query")
+@click.argument("query", required=False)
+@store_options
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a query variable: an IRI (<...>, https://..., prefix:name, kind/slug) "
+    "or a literal (Turtle syntax, or a bare word).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]),
+    default=None,
+    help="Default: table in a terminal, else SPARQL JSON results; "
+    "Turtle for CONSTRUCT and DESCRIBE.",
+)
+@click.option("--list", "list_", is_flag=True, help="List the saved queries.")
+@click.option(
+    "--queries",
+    "query_dir",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="More saved queries (before $ARCHIVE_QUERIES and the project's queries/).",
+)
+@click.option("--show", is_flag=True, help="Print the query as it would run, without running.")
+@click.option("--output", "-o", metavar="FILE")
+@guarded
+def query_cmd(
+    query: str | None,
+    params: tuple[str, ...],
+    fmt: str | None,
+    list_: bool,
+    query_dir: tuple[Path, ...],
+    show: bool,
+    output: str | None,
+    **opts: Any,
+) -> None:
+    """Run QUERY: SPARQL text, a .rq file, or the name of a saved query (see --list).
+
+    Queries see the union of all document graphs as their default graph (GRAPH ?g {...}
+    reaches each document's own graph). CONSTRUCT and DESCRIBE return RDF.
+    """
+    from archive.store import queries as q
+    from archive.store.results import render
+
+    dirs = q.query_dirs(list(query_dir))
+    if list_:
+        _list_queries(q.saved_queries(dirs), fmt)
+        return
+    if not query:
+        fail("give a QUERY (SPARQL text, a .rq file or a saved query's name), or --list")
+    saved = q.resolve(query, dirs)
+    from archive.rdf.uris import URIs
+
+    base = URIs(opts.get("base")).base
+    bound = q.parse_params(params, saved, base)
+    try:
+        q.check_syntax(saved.text)
+    except QueryError as exc:
+        _point_at(saved.text, exc)
+        raise
+    if show:
+        click.echo(q.bind_parameters(saved.text, bound))
+        return
+    with open_from(opts) as store:
+        result = store.query(saved.text, bound)
+    if fmt is None and result.kind == "graph":
+        fmt = "turtle"
+    elif fmt is None:
+        fmt = "table" if (_stdout_is_terminal() and not output) else "json"
+    out = render(result, fmt, base)
+    write_output(out, output)
+
+
+def _point_at(text: str, exc: QueryError) -> None:
+    """Show the line of a syntax error with a caret under the column."""
+    if exc.line is None:
+        return
+    lines = text.splitlines()
+    if 1 <= exc.line <= len(lines):
+        line = lines[exc.line - 1]
+        err_console.print(f"  {exc.line:>4} | {line}", markup=False, highlight=False)
+        col = max(1, exc.column or 1)
+        err_console.print("       | " + " " * (col - 1) + "^", markup=False, highlight=False)
+
+
+def _list_queries(saved: dict, fmt: str | None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([s.to_dict() for s in saved.values()], indent=2, ensure_ascii=False))
+        return
+    for name, s in saved.items():
+        click.echo(f"{name}")
+        if s.title:
+            click.echo(f"    {s.title}: {s.answers}")
+        for p in s.params:
+            req = "required" if p.required else "optional"
+            click.echo(f"    --param {p.name}=...  ({p.kind}, {req}) {p.description}")
+        for ex in s.examples[:2]:
+            click.echo(f"    e.g. {ex}")
+    if not saved:
+        click.echo("no saved queries found")
+
+
+COMMANDS: list[click.Command] = [
+    load_cmd,
+    remove_cmd,
+    list_cmd,
+    stats_cmd,
+    export_cmd,
+    describe_cmd,
+    query_cmd,
+    reindex_cmd,
+]
+
+__all__ = ["COMMANDS", "EXIT_ERROR", "StoreError"]

@@ -1,1 +1,0 @@
-"""Click commands: each module wires one stage's plain functions to the command line."""

@@ -1,0 +1,233 @@
+"""Referential integrity and date rules that no schema expresses.
+
+- every local pointer (``#id``) resolves, and cross-file pointers resolve when the file is there;
+- every stand-off entry is used, unless its list is ``type="authority"`` (a deliberate entry);
+- every ``xml:id`` is unique;
+- dates are ISO 8601 (W3C datatypes) and ranges are not inverted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from lxml import etree
+
+from archive.findings import Finding, Layer, Severity
+from archive.tei.parse import TEI_NS, XML_ID, ParsedXML, local_name
+from archive.tei.pointers import (
+    REF_LIKE,
+    classify,
+    id_index,
+    prefix_defs,
+    resolve_file,
+    split_pointers,
+)
+
+ENTRY_ELEMENTS = {"org", "person", "personGrp", "place", "event", "bibl", "biblStruct", "relation"}
+STANDOFF_LISTS = {"listOrg", "listPerson", "listPlace", "listEvent", "listBibl"}
+DATE_ATTRIBUTES = ("when", "notBefore", "notAfter", "from", "to")
+
+_ISO = re.compile(
+    r"^-?(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
+    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def iso_date_problem(value: str) -> str | None:
+    """Why a TEI date attribute value is not ISO 8601 (W3C), or ``None`` if it is fine."""
+    if _TIME.match(value):
+        return None
+    m = _ISO.match(value)
+    if not m:
+        return "is not an ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD or a date-time)"
+    y, mo, d = int(m["y"]), m["m"], m["d"]
+    if mo is not None and not 1 <= int(mo) <= 12:
+        return f"has month {mo}, which does not exist"
+    if d is not None:
+        try:
+            date(max(y, 1), int(mo), int(d))  # type: ignore[arg-type]
+        except ValueError:
+            return f"is not a calendar date (day {d} of month {mo})"
+    return None
+
+
+def _sort_key(value: str) -> str:
+    """Comparable form of an ISO date: pad partial dates so '2014' <= '2014-07-10'."""
+    return value.split("T")[0]
+
+
+def _finding(rule: str, sev: Severity, msg: str, file: str, el: etree._Element, **kw) -> Finding:
+    return Finding(rule, sev, msg, Layer.REFS, file=file, line=el.sourceline, **kw)
+
+
+def check_integrity(parsed: ParsedXML, file: str) -> list[Finding]:
+    """All referential and date findings for one parsed TEI document."""
+    root = parsed.root
+    return [
+        *_duplicate_ids(root, file),
+        *_pointers(parsed, root, file),
+        *_dates(root, file),
+    ]
+
+
+def _duplicate_ids(root: etree._Element, file: str) -> Iterator[Finding]:
+    first: dict[str, etree._Element] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        xid = el.get(XML_ID)
+        if xid is None:
+            continue
+        if xid in first:
+            yield _finding(
+                "refs.duplicate-id",
+                Severity.ERROR,
+                f'xml:id "{xid}" is used twice (first on line {first[xid].sourceline}); '
+                "every xml:id must be unique",
+                file,
+                el,
+                value=xid,
+            )
+        else:
+            first[xid] = el
+
+
+def _pointers(parsed: ParsedXML, root: etree._Element, file: str) -> Iterator[Finding]:
+    ids = id_index(root)
+    defs = prefix_defs(root)
+    used: set[str] = set()
+    other_files: dict[str, set[str] | None] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr in (*REF_LIKE, "scheme", "ana", "source"):
+            for value in split_pointers(el.get(attr)):
+                ptr = classify(value, defs)
+                if ptr.kind == "local":
+                    if ptr.target in ids:
+                        if ids[ptr.target] is not el:
+                            used.add(ptr.target)
+                    else:
+                        yield _finding(
+                            "refs.dangling",
+                            Severity.ERROR,
+                            f'<{local_name(el)} {attr}="{value}"> points at no element: '
+                            f'there is no xml:id="{ptr.target}" in this document',
+                            file,
+                            el,
+                            value=value,
+                        )
+                elif ptr.kind == "file":
+                    yield from _cross_file(
+                        parsed, el, attr, value, ptr.target, ptr.fragment, other_files, file
+                    )
+    yield from _unused_entries(root, used, file)
+
+
+def _cross_file(
+    parsed: ParsedXML,
+    el: etree._Element,
+    attr: str,
+    value: str,
+    target: str,
+    fragment: str | None,
+    cache: dict[str, set[str] | None],
+    file: str,
+) -> Iterator[Finding]:
+    if target not in cache:
+        path = resolve_file(parsed.path, target)
+        cache[target] = _ids_in(path) if path else None
+    ids = cache[target]
+    if ids is None:
+        yield _finding(
+            "refs.cross-file-unresolved",
+            Severity.WARNING,
+            f'<{local_name(el)} {attr}="{value}"> points into {target}, which is not beside '
+            "this file; the pointer cannot be checked or used",
+            file,
+            el,
+            value=value,
+        )
+    elif fragment not in ids:
+        yield _finding(
+            "refs.dangling",
+            Severity.ERROR,
+            f'<{local_name(el)} {attr}="{value}"> points at no element: {target} has no '
+            f'xml:id="{fragment}"',
+            file,
+            el,
+            value=value,
+        )
+
+
+def _ids_in(path) -> set[str] | None:
+    from archive.errors import ArchiveError
+    from archive.tei.parse import parse_file
+
+    try:
+        other = parse_file(path)
+    except (ArchiveError, OSError):
+        return None
+    return {x for x in (e.get(XML_ID) for e in other.root.iter() if isinstance(e.tag, str)) if x}
+
+
+def _unused_entries(root: etree._Element, used: set[str], file: str) -> Iterator[Finding]:
+    for lst in root.iter(*(f"{{{TEI_NS}}}{n}" for n in STANDOFF_LISTS)):
+        if lst.get("type") == "authority" or not _in_standoff_or_header(lst):
+            continue  # lists in the text are content (a personography), not stand-off
+        for entry in lst:
+            if not isinstance(entry.tag, str) or local_name(entry) not in ENTRY_ELEMENTS:
+                continue
+            xid = entry.get(XML_ID)
+            if xid and xid not in used:
+                yield _finding(
+                    "refs.unused-entry",
+                    Severity.WARNING,
+                    f'stand-off <{local_name(entry)} xml:id="{xid}"> is never pointed at; '
+                    'point at it from the text or put it in a list with type="authority"',
+                    file,
+                    entry,
+                    value=xid,
+                )
+
+
+def _in_standoff_or_header(el: etree._Element) -> bool:
+    return any(local_name(a) in {"standOff", "teiHeader"} for a in el.iterancestors())
+
+
+def _dates(root: etree._Element, file: str) -> Iterator[Finding]:
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        values = {a: el.get(a) for a in DATE_ATTRIBUTES if el.get(a) is not None}
+        if not values:
+            continue
+        if local_name(el) in {"pb", "lb", "cb", "milestone", "span", "anchor"}:
+            continue  # @from/@to are pointers there, not dates
+        good = {}
+        for attr, value in values.items():
+            problem = iso_date_problem(value.strip())
+            if problem:
+                yield _finding(
+                    "dates.not-iso",
+                    Severity.ERROR,
+                    f'<{local_name(el)} {attr}="{value}"> {problem}',
+                    file,
+                    el,
+                    value=value,
+                )
+            else:
+                good[attr] = value.strip()
+        for lo, hi in (("notBefore", "notAfter"), ("from", "to")):
+            if lo in good and hi in good and _sort_key(good[lo]) > _sort_key(good[hi]):
+                yield _finding(
+                    "dates.range-inverted",
+                    Severity.ERROR,
+                    f'<{local_name(el)}> has {lo}="{good[lo]}" after {hi}="{good[hi]}"',
+                    file,
+                    el,
+                    value=f"{good[lo]}..{good[hi]}",
+                )

@@ -1,0 +1,147 @@
+"""Validation of submissions: every layer, in order, every finding.
+
+Layers: input safety and well-formedness -> the project's TEI customisation -> full TEI P5
+(tei_all) -> referential and date rules -> extraction -> SHACL on each extracted graph.
+A layer that cannot run because an earlier one failed fatally (not XML, not TEI) is skipped,
+and the report says so; every other layer always runs, so a submitter sees all problems at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.errors import NotWellFormed, UnsafeInput
+from archive.findings import Finding, Layer, Report, Severity
+from archive.rdf.docgraph import DocumentGraph
+from archive.rdf.extract import extract_parsed
+from archive.shacl.compiled import validate_document_fast
+from archive.tei import schema
+from archive.tei.integrity import check_integrity
+from archive.tei.parse import ParsedXML, parse_bytes, read_limited
+
+
+@dataclass
+class FileResult:
+    """Everything validation learnt about one file."""
+
+    path: Path
+    label: str
+    report: Report
+    documents: list[DocumentGraph] = field(default_factory=list)
+    sha256: str | None = None
+    parsed: ParsedXML | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+
+def validate_file(
+    path: Path,
+    base: str | None = None,
+    *,
+    label: str | None = None,
+    shacl: bool = True,
+    tei_all: str = "always",
+    data: bytes | None = None,
+    w3c_report: bool = False,
+) -> FileResult:
+    """Validate one TEI file through every layer. ``OSError`` propagates (unreadable path).
+
+    ``w3c_report`` keeps the W3C SHACL validation report (Turtle) in
+    ``report.shacl_reports``; building it costs more than validating, so only when asked.
+    ``tei_all``: ``"always"`` checks conformance to full TEI P5 on every file (what
+    ``archive validate`` does); ``"auto"`` only when the project's customisation rejects the
+    file, since a document the customisation accepts is valid TEI by construction (what bulk
+    loading does: it saves compiling tei_all, seconds per process); ``"never"`` skips it.
+    """
+    label = label or str(path)
+    report = Report(files=[label])
+    result = FileResult(path=path, label=label, report=report)
+
+    def add(rule: str, severity: Severity, message: str, layer: Layer, **kw) -> None:
+        report.add(Finding(rule, severity, message, layer, file=label, **kw))
+
+    try:
+        data = read_limited(path) if data is None else data
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        parsed = parse_bytes(data, path=path)
+    except UnsafeInput as exc:
+        add(exc.rule, Severity.ERROR, str(exc), Layer.INPUT, line=exc.line)
+        return result
+    except NotWellFormed as exc:
+        add(
+            "xml.not-well-formed",
+            Severity.ERROR,
+            str(exc),
+            Layer.XML,
+            line=exc.line,
+            column=exc.column,
+        )
+        return result
+    result.parsed = parsed
+
+    schema_findings = schema.check_schemas(parsed.tree, label, tei_all=tei_all)
+    report.extend(schema_findings)
+    if any(f.rule == schema.RULE_ROOT for f in schema_findings):
+        add(
+            "validate.skipped",
+            Severity.INFO,
+            "schema, reference, extraction and SHACL checks skipped: the file is not a TEI "
+            "document",
+            Layer.SCHEMA,
+        )
+        return result
+
+    report.extend(check_integrity(parsed, label))
+
+    extraction = extract_parsed(parsed, label, base)
+    report.extend(_dedupe_extraction(extraction.findings, report.findings))
+    result.documents = extraction.documents
+    if shacl:
+        run_shacl(result, w3c_report)
+    return result
+
+
+def validate_readable(path: Path, base: str | None = None, **options: object) -> FileResult:
+    """:func:`validate_file`, with an unreadable path as a finding about it (not an error)."""
+    try:
+        return validate_file(path, base, **options)  # type: ignore[arg-type]
+    except OSError as exc:
+        result = FileResult(path, str(path), Report(files=[str(path)]))
+        result.report.add(
+            Finding(
+                "input.unreadable",
+                Severity.ERROR,
+                f"cannot read the file: {exc.strerror or exc}",
+                Layer.INPUT,
+                file=str(path),
+            )
+        )
+        return result
+
+
+def run_shacl(result: FileResult, w3c_report: bool = False) -> None:
+    """SHACL on each document graph of a file, on its own (the compiled shapes: the same
+    findings as pySHACL, differentially tested, many times faster)."""
+    reports = []
+    for doc in result.documents:
+        outcome = validate_document_fast(doc, file=result.label)
+        result.report.extend(outcome.findings)
+        if w3c_report:
+            reports.append(outcome.report)
+    if reports:
+        merged = reports[0]
+        for extra in reports[1:]:
+            merged += extra
+        result.report.shacl_reports[result.label] = merged.serialize(format="turtle")
+
+
+def _dedupe_extraction(found: list[Finding], earlier: list[Finding]) -> list[Finding]:
+    """A dangling pointer is reported once (by the reference rules), not again by extraction."""
+    seen = {(f.line, f.value) for f in earlier if f.layer is Layer.REFS}
+    return [
+        f for f in found if not (f.rule == "extract.dangling-ref" and (f.line, f.value) in seen)
+    ]
