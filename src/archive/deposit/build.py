@@ -14,38 +14,33 @@ what was there before (or nothing) and never a half-written package.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
-import stat
-import tarfile
 import tempfile
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from lxml import etree
-from rdflib import Literal, URIRef
-
 from archive import TOOL_NAME, __version__
 from archive.deposit import crate, mets, premis
 from archive.deposit.bag import write_bag
+from archive.deposit.dublincore import dublin_core
+from archive.deposit.packing import normalise_tree, put_in_place, write_tar, write_zip
 from archive.deposit.profile import Profile, default_profile
+from archive.deposit.validate import validate_package
 from archive.errors import DepositError, UsageError
 from archive.findings import Finding, Layer, Report, Severity
 from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import SCHEMA
 from archive.rdf.serialize import canonical_turtle, serialize
 from archive.rdf.uris import default_base
 from archive.resources import data_dir
 from archive.tei.parse import TEI_NS, parse_bytes, read_limited
+from archive.validate import FileResult, validate_file
 
 SHAPES_DIR = data_dir("shapes")
 ONTOLOGY_DIR = data_dir("ontology")
 FORMATS = ("folder", "zip", "tar")
-ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 
 MIME_BY_SUFFIX = {
     ".ttl": "text/turtle",
@@ -150,71 +145,6 @@ def rdf_files(docs: Sequence[DocumentGraph]) -> dict[str, bytes]:
     }
 
 
-# --------------------------------------------------------------------------- metadata
-
-
-def _texts(root: etree._Element, path: str) -> list[str]:
-    out = []
-    for el in root.iterfind(path.replace("t:", T)):
-        text = " ".join("".join(el.itertext()).split())
-        if text and text not in out:
-            out.append(text)
-    return out
-
-
-def _name_of(doc: DocumentGraph, node: object) -> str | None:
-    names = sorted(
-        (o for s, p, o in doc.triples if s == node and p == SCHEMA.name and isinstance(o, Literal)),
-        key=lambda o: (o.language != "en", str(o)),
-    )
-    return str(names[0]) if names else None
-
-
-def dublin_core(root: etree._Element, docs: Sequence[DocumentGraph]) -> mets.DublinCore:
-    """Simple Dublin Core from the TEI header and the extracted graph; nothing made up."""
-    header = "t:teiHeader/t:fileDesc/"
-    titles = _texts(root, header + "t:titleStmt/t:title[@type='main']") or _texts(
-        root, header + "t:titleStmt/t:title"
-    )
-    creators: list[str] = []
-    for doc in docs:
-        # in the order extraction met them (the order of the letter's correspDesc)
-        senders = dict.fromkeys(
-            o for s, p, o in doc.triples if s == URIRef(doc.uri) and p == SCHEMA.sender
-        )
-        for node in senders:
-            name = _name_of(doc, node)
-            if name and name not in creators:
-                creators.append(name)
-    if not creators:
-        creators = _texts(root, header + "t:titleStmt/t:author")
-    dates = sorted({d.date for d in docs if d.date})
-    langs = (
-        [root.get("{http://www.w3.org/XML/1998/namespace}lang")]
-        if root.get("{http://www.w3.org/XML/1998/namespace}lang")
-        else []
-    )
-    licences = [
-        el.get("target")
-        for el in root.iterfind(
-            f"{T}teiHeader/{T}fileDesc/{T}publicationStmt/{T}availability/{T}licence"
-        )
-        if el.get("target")
-    ]
-    return mets.DublinCore(
-        title=titles[:1],
-        creator=creators,
-        subject=_texts(root, "t:teiHeader/t:profileDesc/t:textClass/t:keywords/t:term"),
-        publisher=_texts(root, header + "t:publicationStmt/t:publisher"),
-        date=dates,
-        type=["Text"],
-        format=["application/tei+xml"],
-        identifier=[d.uri for d in docs] + _texts(root, header + "t:publicationStmt/t:idno"),
-        language=langs,
-        rights=licences + _texts(root, header + "t:publicationStmt/t:availability/t:licence"),
-    )
-
-
 def _mime(path: str) -> str:
     if path.startswith("tei/") and path.endswith(".xml"):
         return "application/tei+xml"
@@ -253,87 +183,6 @@ def _copy_tree(src: Path, dest: Path) -> list[str]:
     return out
 
 
-# --------------------------------------------------------------------------- serialising
-
-
-def _normalise_tree(root: Path, when: datetime) -> None:
-    """Fixed permissions and times on everything written, for identical folders and archives."""
-    ts = max(when, ZIP_EPOCH).timestamp()
-    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
-        for name in filenames:
-            p = os.path.join(dirpath, name)
-            os.chmod(p, 0o644)
-            os.utime(p, (ts, ts))
-        os.chmod(dirpath, 0o755)
-        os.utime(dirpath, (ts, ts))
-
-
-def _entries(bagdir: Path) -> list[tuple[str, Path]]:
-    out = [(bagdir.name + "/", bagdir)]
-    for path in sorted(bagdir.rglob("*"), key=lambda p: p.relative_to(bagdir).as_posix()):
-        rel = f"{bagdir.name}/{path.relative_to(bagdir).as_posix()}"
-        out.append((rel + "/" if path.is_dir() else rel, path))
-    return out
-
-
-def write_zip(bagdir: Path, target: Path, when: datetime) -> None:
-    stamp = max(when, ZIP_EPOCH).timetuple()[:6]
-    with zipfile.ZipFile(target, "w") as zf:
-        for name, path in _entries(bagdir):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.create_system = 3
-            if path.is_dir():
-                info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
-                zf.writestr(info, b"")
-            else:
-                info.external_attr = (stat.S_IFREG | 0o644) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, path.read_bytes(), compresslevel=9)
-
-
-def write_tar(bagdir: Path, target: Path, when: datetime) -> None:
-    mtime = int(max(when, ZIP_EPOCH).timestamp())
-    with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as tf:
-        for name, path in _entries(bagdir):
-            info = tarfile.TarInfo(name.rstrip("/"))
-            info.mtime = mtime
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            if path.is_dir():
-                info.type = tarfile.DIRTYPE
-                info.mode = 0o755
-                tf.addfile(info)
-            else:
-                data = path.read_bytes()
-                info.mode = 0o644
-                info.size = len(data)
-                tf.addfile(info, io.BytesIO(data))
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def _put_in_place(built: Path, out: Path, force: bool) -> None:
-    """Rename ``built`` to ``out``; with ``force`` the old package goes only once the new is in."""
-    if not (out.exists() or out.is_symlink()):
-        os.rename(built, out)
-        return
-    if not force:
-        raise DepositError(f"{out} already exists; use --force to replace it")
-    aside = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.rename(out, aside)
-    try:
-        os.rename(built, out)
-    except BaseException:
-        os.rename(aside, out)
-        raise
-    _remove(aside)
-
-
 # --------------------------------------------------------------------------- building
 
 
@@ -359,12 +208,59 @@ def build_package(
     ``allow_invalid`` is false, and :class:`DepositError` when the package cannot be written or
     ``out`` exists and ``force`` is false.
     """
-    from archive.validate import validate_file
-
-    if not tei_paths:
-        raise UsageError("no TEI files to deposit")
     fmt = infer_format(out, fmt)
     name = bag_name(out)
+    check_inputs(tei_paths, out, force)
+    dt = resolve_date(when)
+    base = (base or default_base()).rstrip("/")
+    profile = profile or default_profile()
+    records = validate_records(tei_paths, base, allow_invalid)
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        bagdir = tmp / name
+        payload = Payload(bagdir / "data", _stamp(dt), list(source_organizations))
+        for record in records:
+            payload.add_record(record, derive_publishers=not source_organizations)
+        described = payload.finish(records.report, shapes_dir, ontology_dir)
+        identifiers = [d.uri for r in records for d in r.result.documents]
+        description = _description(payload.records)
+        payload.write_mets(name, description, profile.identifier, invalid=bool(records.invalid))
+        payload.write_crate(name, description, dt, identifiers)
+        info = _bag_info(payload.orgs, dt, identifiers or [name], description)
+        info += [
+            ("Bag-Group-Identifier", group_identifier or base),
+            ("Bag-Software-Agent", f"{TOOL_NAME} {__version__}"),
+            ("BagIt-Profile-Identifier", profile.identifier),
+        ]
+        summary = write_bag(bagdir, info)
+        normalise_tree(bagdir, dt)
+        package_report = _self_check(bagdir, base, profile) if check else None
+        built = bagdir if fmt == "folder" else tmp / f"{name}.{fmt}"
+        if fmt != "folder":
+            (write_zip if fmt == "zip" else write_tar)(bagdir, built, dt)
+            os.chmod(built, 0o644)
+        put_in_place(built, out, force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
+    return PackageResult(
+        path=out,
+        format=fmt,
+        report=records.report,
+        files=[*described, "mets.xml", crate.METADATA],
+        oxum=summary.oxum,
+        invalid=records.invalid,
+        profile=profile.identifier,
+        package_report=package_report,
+    )
+
+
+def check_inputs(tei_paths: Sequence[Path], out: Path, force: bool) -> None:
+    """Refuse, before any work, what could not be packaged faithfully or would overwrite."""
+    if not tei_paths:
+        raise UsageError("no TEI files to deposit")
     names = [p.name for p in tei_paths]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -384,23 +280,43 @@ def build_package(
         raise DepositError(f"{out} already exists; use --force to replace it")
     if not out.parent.is_dir():
         raise UsageError(f"no such folder for the package: {out.parent}")
-    dt = resolve_date(when)
-    stamp = _stamp(dt)
-    base = (base or default_base()).rstrip("/")
-    profile = profile or default_profile()
 
-    # 1. validate every record, from the very bytes that will be packaged
+
+@dataclass
+class Record:
+    """One TEI file to package: its bytes as validated, and what validation found."""
+
+    path: Path
+    data: bytes
+    result: FileResult
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path.name).stem
+
+
+@dataclass
+class Records:
+    items: list[Record]
+    report: Report
+    invalid: list[str]
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.items)
+
+
+def validate_records(tei_paths: Sequence[Path], base: str, allow_invalid: bool) -> Records:
+    """Validate every record from the very bytes that will be packaged."""
     report = Report()
-    results = []
-    sources: dict[str, bytes] = {}
+    items = []
     for path in tei_paths:
         data = read_limited(path)
-        label = f"data/tei/{path.name}"
-        result = validate_file(path, base, label=label, data=data, w3c_report=True)
-        sources[path.name] = data
-        results.append(result)
+        result = validate_file(
+            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True
+        )
+        items.append(Record(path, data, result))
         report.merge(result.report)
-    invalid = [r.label for r in results if not r.valid]
+    invalid = [r.result.label for r in items if not r.result.valid]
     if invalid and not allow_invalid:
         raise RecordsInvalid(
             f"{len(invalid)} record(s) failed validation and were not packaged "
@@ -418,231 +334,219 @@ def build_package(
                 file="data/reports/validation.json",
             )
         )
+    return Records(items, report, invalid)
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        bagdir = tmp / name
-        data_dir = bagdir / "data"
-        (data_dir / "tei").mkdir(parents=True)
-        (data_dir / "rdf").mkdir()
-        (data_dir / "reports").mkdir()
 
-        records: list[mets.Record] = []
-        events: list[premis.EventFacts] = []
-        actions: list[crate.CrateAction] = []
-        crate_docs: list[crate.CrateDocument] = []
-        about: dict[str, str] = {}
-        software = f"{TOOL_NAME}-{__version__}"
-        orgs = list(source_organizations)
-        licences: list[str] = []
-        keywords: list[str] = []
-        for path, result in zip(tei_paths, results, strict=True):
-            stem = Path(path.name).stem
-            tei_rel = f"tei/{path.name}"
-            (data_dir / tei_rel).write_bytes(sources[path.name])
-            parsed = result.parsed or parse_bytes(sources[path.name], path=path)
-            root = parsed.root
-            docs = result.documents
-            files = [tei_rel]
-            if docs:
-                for suffix, blob in rdf_files(docs).items():
-                    rel = f"rdf/{stem}{suffix}"
-                    (data_dir / rel).write_bytes(blob)
-                    files.append(rel)
-            shacl_text = result.report.shacl_reports.get(result.label)
-            if shacl_text:
-                rel = f"reports/shacl/{stem}.ttl"
-                (data_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-                (data_dir / rel).write_bytes(canonical_turtle(shacl_text))
-            dc = dublin_core(root, docs)
-            if not source_organizations:
-                orgs += [p for p in dc.publisher if p not in orgs]
-            licences += [r for r in dc.rights if r.startswith("http") and r not in licences]
-            keywords += [k for k in dc.subject if k not in keywords]
-            header = root.find(f"{T}teiHeader")
-            label = (dc.title or [path.name])[0]
-            counts = result.report.counts
-            verdict = "valid" if result.valid else "invalid"
-            ev_val = premis.EventFacts(
-                ident=f"validation-{stem}",
-                type=premis.EVENT_VALIDATION,
-                when=stamp,
-                detail="TEI P5 validation (project customisation, tei_all), referential "
-                "integrity and date rules, SHACL shapes on the extracted graph",
-                outcome=premis.outcome_of(result.valid),
-                outcome_note=f"{verdict}: {counts['error']} error(s), {counts['warning']} "
-                f"warning(s), {counts['info']} info; see reports/validation.json",
-                agents=((software, "executing program"),),
-                sources=(tei_rel,),
-                outcomes=("reports/validation.json",),
-            )
-            triples = sum(len(d) for d in docs)
-            ev_ext = premis.EventFacts(
-                ident=f"extraction-{stem}",
-                type=premis.EVENT_EXTRACTION,
-                when=stamp,
-                detail="Extraction of linked data (RDF) from the TEI record: one named graph "
-                "per document, serialised as Turtle, JSON-LD and N-Quads",
-                outcome="success" if docs else "failure",
-                outcome_note=f"{len(docs)} document(s), {triples} triple(s)",
-                agents=((software, "executing program"),),
-                sources=(tei_rel,),
-                outcomes=tuple(f for f in files if f.startswith("rdf/")),
-            )
-            events += [ev_ext, ev_val]
-            records.append(
-                mets.Record(stem, label, tei_rel, dc, header, files, [ev_ext.ident, ev_val.ident])
-            )
-            for f in files:
-                if docs and len(docs) == 1:
-                    about[f] = docs[0].uri
-            for d in docs:
-                crate_docs.append(crate.CrateDocument(d.uri, d.title, d.date))
-            actions += [
-                crate.CrateAction(
-                    f"#extraction-{stem}",
-                    "CreateAction",
-                    f"RDF extraction from {path.name}",
-                    stamp,
-                    (tei_rel,),
-                    tuple(f for f in files if f.startswith("rdf/")),
-                ),
-                crate.CrateAction(
-                    f"#validation-{stem}",
-                    "AssessAction",
-                    f"Validation of {path.name}",
-                    stamp,
-                    (tei_rel,),
-                    ("reports/validation.json",),
-                    description=ev_val.outcome_note,
-                ),
-            ]
+SOFTWARE = f"{TOOL_NAME}-{__version__}"
 
-        shapes = [f"shapes/{p}" for p in _copy_tree(shapes_dir, data_dir / "shapes")]
-        onto = [f"ontology/{p}" for p in _copy_tree(ontology_dir, data_dir / "ontology")]
-        if not shapes:
+
+@dataclass
+class Payload:
+    """The bag's ``data/`` folder as it is written, and what METS and RO-Crate will say of it."""
+
+    root: Path
+    stamp: str
+    orgs: list[str]
+    records: list[mets.Record] = field(default_factory=list)
+    events: list[premis.EventFacts] = field(default_factory=list)
+    actions: list[crate.CrateAction] = field(default_factory=list)
+    documents: list[crate.CrateDocument] = field(default_factory=list)
+    about: dict[str, str] = field(default_factory=dict)
+    licences: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    objects: list[premis.ObjectFacts] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for folder in ("tei", "rdf", "reports"):
+            (self.root / folder).mkdir(parents=True)
+
+    def write(self, rel: str, data: bytes) -> None:
+        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / rel).write_bytes(data)
+
+    def add_record(self, record: Record, derive_publishers: bool) -> None:
+        """The TEI file, its RDF and SHACL report, and its METS, PREMIS and crate entries."""
+        result, stem = record.result, record.stem
+        tei_rel = f"tei/{record.path.name}"
+        self.write(tei_rel, record.data)
+        root = (result.parsed or parse_bytes(record.data, path=record.path)).root
+        docs = result.documents
+        files = [tei_rel]
+        if docs:
+            for suffix, blob in rdf_files(docs).items():
+                files.append(f"rdf/{stem}{suffix}")
+                self.write(files[-1], blob)
+        shacl_text = result.report.shacl_reports.get(result.label)
+        if shacl_text:
+            self.write(f"reports/shacl/{stem}.ttl", canonical_turtle(shacl_text))
+        dc = dublin_core(root, docs)
+        if derive_publishers:
+            self.orgs += [p for p in dc.publisher if p not in self.orgs]
+        self.licences += [r for r in dc.rights if r.startswith("http") and r not in self.licences]
+        self.keywords += [k for k in dc.subject if k not in self.keywords]
+        rdf = tuple(f for f in files if f.startswith("rdf/"))
+        extraction, validation = _record_events(record, tei_rel, rdf, self.stamp)
+        self.events += [extraction, validation]
+        label = (dc.title or [record.path.name])[0]
+        header = root.find(f"{T}teiHeader")
+        self.records.append(
+            mets.Record(
+                stem, label, tei_rel, dc, header, files, [extraction.ident, validation.ident]
+            )
+        )
+        if len(docs) == 1:
+            self.about.update(dict.fromkeys(files, docs[0].uri))
+        self.documents += [crate.CrateDocument(d.uri, d.title, d.date) for d in docs]
+        name = record.path.name
+        self.actions += [
+            crate.CrateAction(
+                f"#extraction-{stem}", "CreateAction", f"RDF extraction from {name}",
+                self.stamp, (tei_rel,), rdf,
+            ),
+            crate.CrateAction(
+                f"#validation-{stem}", "AssessAction", f"Validation of {name}", self.stamp,
+                (tei_rel,), ("reports/validation.json",), description=validation.outcome_note,
+            ),
+        ]  # fmt: skip
+
+    def finish(self, report: Report, shapes_dir: Path, ontology_dir: Path) -> list[str]:
+        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file."""
+        if not _copy_tree(shapes_dir, self.root / "shapes"):
             raise DepositError(f"no SHACL shapes to package in {shapes_dir}")
-        if not onto:
+        if not _copy_tree(ontology_dir, self.root / "ontology"):
             raise DepositError(f"no ontology files to package in {ontology_dir}")
-        report.files = [f"data/tei/{p.name}" for p in tei_paths]
-        (data_dir / "reports" / "validation.json").write_text(
-            report.to_json() + "\n", encoding="utf-8"
-        )
-        (data_dir / "reports" / "validation.txt").write_text(
-            report.to_text() + "\n", encoding="utf-8"
-        )
-        if not orgs:
+        report.files = [f"data/{r.tei_path}" for r in self.records]
+        self.write("reports/validation.json", (report.to_json() + "\n").encode("utf-8"))
+        self.write("reports/validation.txt", (report.to_text() + "\n").encode("utf-8"))
+        if not self.orgs:
             raise UsageError(
                 "no Source-Organization: the TEI headers name no publisher; give "
                 "--source-organization"
             )
-
         described = sorted(
-            p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*") if p.is_file()
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
         )
-        objects = [_facts(data_dir, rel) for rel in described]
-        agents = [premis.AgentFacts(software, "local", TOOL_NAME, "software", __version__)]
-        agents += [premis.AgentFacts(o, "name", o, "organization") for o in orgs]
+        self.objects = [_facts(self.root, rel) for rel in described]
+        return described
+
+    def write_mets(self, name: str, description: str, profile: str, invalid: bool) -> None:
+        agents = [premis.AgentFacts(SOFTWARE, "local", TOOL_NAME, "software", __version__)]
+        agents += [premis.AgentFacts(o, "name", o, "organization") for o in self.orgs]
         package_event = premis.EventFacts(
             ident="package-creation",
             type=premis.EVENT_PACKAGE,
-            when=stamp,
-            detail=f"BagIt {profile.identifier} submission package {name} made by "
-            f"{TOOL_NAME} {__version__}",
+            when=self.stamp,
+            detail=f"BagIt {profile} submission package {name} made by {TOOL_NAME} {__version__}",
             outcome="success",
             outcome_note="packaged although some records failed validation (--allow-invalid)"
             if invalid
             else "all records passed validation",
-            agents=((software, "executing program"), *((o, "implementer") for o in orgs)),
-            sources=tuple(r.tei_path for r in records),
+            agents=((SOFTWARE, "executing program"), *((o, "implementer") for o in self.orgs)),
+            sources=tuple(r.tei_path for r in self.records),
         )
-        events.append(package_event)
-        if len(records) == 1:
-            description = (
-                f"TEI P5 record with its linked data, validation report and "
-                f"preservation metadata: {records[0].label}"
-            )
-        else:
-            description = (
-                f"{len(records)} TEI P5 records with their linked data, validation "
-                "report and preservation metadata"
-            )
-        identifiers = [d.uri for r in results for d in r.documents]
         mets_bytes = mets.build_mets(
             mets.MetsInput(
                 objid=name,
                 label=description,
-                created=stamp,
-                organisations=orgs,
+                created=self.stamp,
+                organisations=self.orgs,
                 software=f"{TOOL_NAME} {__version__}",
-                records=records,
-                objects=objects,
-                events=events,
+                records=self.records,
+                objects=self.objects,
+                events=[*self.events, package_event],
                 agents=agents,
             )
         )
-        (data_dir / "mets.xml").write_bytes(mets_bytes)
-        crate_files = [
-            crate.CrateFile(o.ident, o.size, o.mime, Path(o.ident).name, about.get(o.ident))
-            for o in [*objects, _facts(data_dir, "mets.xml")]
+        self.write("mets.xml", mets_bytes)
+
+    def write_crate(
+        self, name: str, description: str, dt: datetime, identifiers: list[str]
+    ) -> None:
+        files = [
+            crate.CrateFile(o.ident, o.size, o.mime, Path(o.ident).name, self.about.get(o.ident))
+            for o in [*self.objects, _facts(self.root, "mets.xml")]
         ]
         crate_bytes = crate.build_crate(
             crate.CrateInput(
                 name=name,
                 description=description,
                 date_published=dt.date().isoformat(),
-                licences=licences,
-                organisations=orgs,
+                licences=self.licences,
+                organisations=self.orgs,
                 software_name=TOOL_NAME,
                 software_version=__version__,
                 identifiers=identifiers,
-                files=crate_files,
-                documents=crate_docs,
-                actions=actions,
-                keywords=keywords,
+                files=files,
+                documents=self.documents,
+                actions=self.actions,
+                keywords=self.keywords,
             )
         )
-        (data_dir / crate.METADATA).write_bytes(crate_bytes)
+        self.write(crate.METADATA, crate_bytes)
 
-        info = [("Source-Organization", o) for o in orgs]
-        info += [("Bagging-Date", dt.date().isoformat())]
-        info += [("External-Identifier", i) for i in identifiers or [name]]
-        info += [
-            ("External-Description", description),
-            ("Bag-Group-Identifier", group_identifier or base),
-            ("Bag-Software-Agent", f"{TOOL_NAME} {__version__}"),
-            ("BagIt-Profile-Identifier", profile.identifier),
-        ]
-        summary = write_bag(bagdir, info)
-        _normalise_tree(bagdir, dt)
 
-        package_report = None
-        if check:
-            from archive.deposit.validate import validate_package
-
-            package_report = validate_package(bagdir, base=base, tei=False, profile=profile)
-            if not package_report.valid:
-                problems = "; ".join(f"[{f.rule}] {f.message}" for f in package_report.errors())
-                raise DepositError(f"the package failed its own check, nothing written: {problems}")
-
-        if fmt == "folder":
-            built = bagdir
-        else:
-            built = tmp / f"{name}.{fmt}"
-            (write_zip if fmt == "zip" else write_tar)(bagdir, built, dt)
-            os.chmod(built, 0o644)
-        _put_in_place(built, out, force)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
-    return PackageResult(
-        path=out,
-        format=fmt,
-        report=report,
-        files=[*described, "mets.xml", crate.METADATA],
-        oxum=summary.oxum,
-        invalid=invalid,
-        profile=profile.identifier,
-        package_report=package_report,
+def _record_events(
+    record: Record, tei_rel: str, rdf: tuple[str, ...], stamp: str
+) -> tuple[premis.EventFacts, premis.EventFacts]:
+    """The PREMIS extraction and validation events of one record."""
+    result, stem = record.result, record.stem
+    counts = result.report.counts
+    verdict = "valid" if result.valid else "invalid"
+    docs = result.documents
+    extraction = premis.EventFacts(
+        ident=f"extraction-{stem}",
+        type=premis.EVENT_EXTRACTION,
+        when=stamp,
+        detail="Extraction of linked data (RDF) from the TEI record: one named graph "
+        "per document, serialised as Turtle, JSON-LD and N-Quads",
+        outcome="success" if docs else "failure",
+        outcome_note=f"{len(docs)} document(s), {sum(len(d) for d in docs)} triple(s)",
+        agents=((SOFTWARE, "executing program"),),
+        sources=(tei_rel,),
+        outcomes=rdf,
     )
+    validation = premis.EventFacts(
+        ident=f"validation-{stem}",
+        type=premis.EVENT_VALIDATION,
+        when=stamp,
+        detail="TEI P5 validation (project customisation, tei_all), referential "
+        "integrity and date rules, SHACL shapes on the extracted graph",
+        outcome=premis.outcome_of(result.valid),
+        outcome_note=f"{verdict}: {counts['error']} error(s), {counts['warning']} "
+        f"warning(s), {counts['info']} info; see reports/validation.json",
+        agents=((SOFTWARE, "executing program"),),
+        sources=(tei_rel,),
+        outcomes=("reports/validation.json",),
+    )
+    return extraction, validation
+
+
+def _description(records: Sequence[mets.Record]) -> str:
+    if len(records) == 1:
+        return (
+            "TEI P5 record with its linked data, validation report and "
+            f"preservation metadata: {records[0].label}"
+        )
+    return (
+        f"{len(records)} TEI P5 records with their linked data, validation "
+        "report and preservation metadata"
+    )
+
+
+def _bag_info(
+    orgs: Sequence[str], dt: datetime, identifiers: Sequence[str], description: str
+) -> list[tuple[str, str]]:
+    info = [("Source-Organization", o) for o in orgs]
+    info += [("Bagging-Date", dt.date().isoformat())]
+    info += [("External-Identifier", i) for i in identifiers]
+    info += [("External-Description", description)]
+    return info
+
+
+def _self_check(bagdir: Path, base: str, profile: Profile) -> Report:
+    """The package validator on what was built: a package that fails it is never put in place."""
+    report = validate_package(bagdir, base=base, tei=False, profile=profile)
+    if not report.valid:
+        problems = "; ".join(f"[{f.rule}] {f.message}" for f in report.errors())
+        raise DepositError(f"the package failed its own check, nothing written: {problems}")
+    return report

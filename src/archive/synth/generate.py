@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from archive.errors import UsageError
 from archive.rdf.uris import slugify
+from archive.synth.loader import load, string, strings
 from archive.synth.pools import (
     CHANNEL_TOWNS,
     FIRST_DAY,
@@ -53,20 +55,9 @@ SLUG_PREFIX = "synthetic-"
 MAX_DOCUMENTS = 1_000_000
 MANIFEST = "synthetic-corpus.json"
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+_TEXTS = load("texts")  # topics and the templates of the letters' sentences
+
+MONTHS = strings(_TEXTS["months"], "months")
 YEAR_WEIGHTS = (3, 3, 4, 5, 6, 12, 12, 8, 7, 6, 6, 7, 6, 6, 5)  # 2010 .. 2024
 # Signatories per letter: 94 % of letters have 2-15, a long tail goes up to 40 (mean 6.7).
 # fmt: off
@@ -112,274 +103,40 @@ class Topic:
     demands: tuple[str, ...]
 
 
-TOPICS: tuple[Topic, ...] = (
-    Topic(
-        "evictions",
-        "the evictions of informal camps",
-        ("evictions", "informal camps", "shelter"),
-        14,
-        "",
-        (
-            "In {focus}, the camps where exiled people survive are evicted again and again. Each "
-            "operation by the {police} destroys tents, sleeping bags and personal belongings, and "
-            "disperses people who come back a few days later to the same places, more exhausted "
-            "and more vulnerable.",
-            "These evictions take place without any offer of shelter adapted to the needs of the "
-            "people concerned. Families with children, unaccompanied minors and sick people are "
-            "left in the woods and under the bridges around {focus} and {near}.",
-        ),
-        (
-            "put an end to evictions that offer no shelter",
-            "stop the destruction of tents and personal belongings",
-        ),
-    ),
-    Topic(
-        "minors",
-        "the situation of unaccompanied minors",
-        ("unaccompanied minors", "child protection"),
-        8,
-        "",
-        (
-            "Dozens of unaccompanied minors live in the streets of {focus}. The child protection "
-            "services of {area} are saturated, and many children are refused the protection the "
-            "law gives them after an assessment of their age that we consider arbitrary.",
-            "Children who should be protected are instead checked, moved on and sometimes held by "
-            "the {police}. Some of them disappear, and nobody in {country} seems to look for them.",
-        ),
-        (
-            "ensure that every unaccompanied minor is sheltered and protected",
-            "end age assessments that deny children the protection they are entitled to",
-        ),
-    ),
-    Topic(
-        "shelter",
-        "emergency shelter for exiled people",
-        ("shelter", "housing", "winter"),
-        10,
-        "",
-        (
-            "Every night, hundreds of people sleep outside in {focus}, whatever the weather. The "
-            "places opened during cold spells close as soon as the temperature rises, and the "
-            "emergency telephone line of {area} no longer answers.",
-            "The shelter that exists is far from {focus}, and those who accept it are often put "
-            "back on the street a few days later. Associations and residents of {near} are left "
-            "to fill the gap with their own means.",
-        ),
-        (
-            "open, without delay, shelter that respects the dignity of every person",
-            "keep the winter shelters open all year round",
-        ),
-    ),
-    Topic(
-        "water",
-        "access to water, sanitation and food",
-        ("humanitarian access", "water", "sanitation"),
-        5,
-        "",
-        (
-            "In {focus}, people living outside have no regular access to drinking water, showers "
-            "or toilets. The water points installed after months of requests are regularly removed "
-            "or left out of order.",
-            "Food distributions organised by volunteers are moved on by the {police}, and the "
-            "places where they were held are fenced off. These are basic needs, not favours.",
-        ),
-        (
-            "guarantee access to water, sanitation and food",
-            "allow humanitarian distributions to take place without obstruction",
-        ),
-    ),
-    Topic(
-        "asylum",
-        "access to the asylum procedure",
-        ("asylum", "right to asylum"),
-        10,
-        "",
-        (
-            "People who wish to apply for asylum in {country} wait weeks before they can register "
-            "their application. In the meantime they receive neither shelter nor the allowance to "
-            "which the law entitles them.",
-            "The offices of {area} that register asylum applications receive only a handful of "
-            "people each day. Many give up, and find themselves without rights in {focus} or in "
-            "{near}.",
-        ),
-        (
-            "guarantee effective access to the asylum procedure",
-            "register every asylum application within the time limits set by law",
-        ),
-    ),
-    Topic(
-        "detention",
-        "the administrative detention of foreign nationals",
-        ("detention", "deportation"),
-        6,
-        "",
-        (
-            "The administrative detention centre serving {focus} is full. People are taken there "
-            "after each police operation by the {police}, and released a few days later, far "
-            "from the places where they found help.",
-            "Detention is used as a means of dispersal rather than as a last resort. Its human "
-            "cost is high; its cost to the public purse in {country} has never been made public.",
-        ),
-        (
-            "end detention used as a means of dispersal",
-            "publish the number of people detained and the cost of these operations",
-        ),
-    ),
-    Topic(
-        "volunteers",
-        "the harassment of volunteers and humanitarian workers",
-        ("humanitarian workers", "solidarity"),
-        6,
-        "",
-        (
-            "Volunteers who distribute meals, blankets and information in {focus} are checked, "
-            "fined and sometimes prosecuted. Our members report identity checks repeated several "
-            "times a day by the {police}.",
-            "Helping people in distress is not a crime. Yet residents of {focus} and {near} who "
-            "offer a shower or a bed for the night are treated as suspects.",
-        ),
-        (
-            "stop the harassment of volunteers and humanitarian workers",
-            "withdraw the fines imposed on volunteers",
-        ),
-    ),
-    Topic(
-        "deaths",
-        "deaths at the border",
-        ("border deaths", "human rights"),
-        5,
-        "border",
-        (
-            "Since the beginning of the year, several people have died trying to cross the border "
-            "near {focus}. Each death is the consequence of controls that force people to take "
-            "ever greater risks.",
-            "The families of the dead are rarely informed, and the bodies of those who died near "
-            "{focus} are sometimes buried without a name. We ask that every death be investigated.",
-        ),
-        ("investigate every death at the border", "identify the dead and inform their families"),
-    ),
-    Topic(
-        "health",
-        "access to health care for exiled people",
-        ("health care", "humanitarian access"),
-        5,
-        "",
-        (
-            "In {focus}, exiled people can see a doctor only when volunteers manage to organise a "
-            "consultation. Chronic illnesses go untreated, and injuries caused by the attempts to "
-            "cross are discovered too late.",
-            "The health services of {area} do not have the means to reach people who live outside. "
-            "Mobile teams should go to them, rather than wait for them to find their way.",
-        ),
-        (
-            "guarantee access to health care for every person, whatever their status",
-            "fund mobile health teams in {focus}",
-        ),
-    ),
-    Topic(
-        "family",
-        "family reunification",
-        ("family reunification", "asylum"),
-        4,
-        "",
-        (
-            "Many of the people in {focus} have family members who are already living lawfully in "
-            "another European country. The procedures that should let them join their families "
-            "take so long that many try the crossing instead.",
-            "Unaccompanied minors are the first victims of these delays: some have waited more "
-            "than a year in {focus} for an answer that never came.",
-        ),
-        (
-            "apply the family reunification procedures within their legal time limits",
-            "give priority to unaccompanied minors with family in another country",
-        ),
-    ),
-    Topic(
-        "crossings",
-        "the small-boat crossings",
-        ("sea crossings", "border controls"),
-        8,
-        "coast",
-        (
-            "Every week, small boats leave the coast near {focus} to cross the {sea}. The "
-            "reinforcement of controls has not reduced the number of attempts: it has made them "
-            "more dangerous.",
-            "People rescued at sea are brought back to {focus} and left at the quay without "
-            "shelter or care. The cooperation between {gov} and the {home_office} has turned the "
-            "coast into a zone of police control.",
-        ),
-        (
-            "open safe and legal routes so that nobody needs to risk their life at sea",
-            "ensure that people rescued at sea receive shelter and care",
-        ),
-    ),
-    Topic(
-        "pushbacks",
-        "push-backs at the internal border",
-        ("push-backs", "internal border controls", "Schengen"),
-        8,
-        "land-border",
-        (
-            "At the border near {focus}, people are turned back without any examination of their "
-            "situation, children included. The {police} hold people for hours in premises that "
-            "offer no guarantees.",
-            "The controls at this internal border of the {eu} were meant to be temporary. They "
-            "have become permanent, and they push people onto ever more dangerous mountain and "
-            "coastal paths.",
-        ),
-        (
-            "end push-backs that ignore the right to asylum",
-            "allow observers and lawyers access to the premises where people are held",
-        ),
-    ),
-)
+WHERE = ("", "coast", "land-border", "border")
 
-OPENINGS = (
-    "We, the undersigned associations, networks and parties, are writing to you about "
-    "{phrase} in {focus} and its surroundings.",
-    "We are writing to you, once again, to alert you to {phrase} in {focus}.",
-    "Our organisations, which have worked alongside exiled people in {focus} and in {area} for "
-    "many years, wish to draw your attention to {phrase}.",
-    "It is with deep concern that we write to you about {phrase} in {focus}.",
-)
-ADDRESSING = (
-    "{you}, you have the means to put an end to this situation. We ask you to use them.",
-    "{you}, this situation falls within your responsibility, and it cannot continue.",
-    "We know, {you}, that you are aware of these facts. What is missing is the will to act.",
-)
-EVENT_SENTENCES = (
-    "On {date}, {event} showed once more where the present policy leads.",
-    "The situation has worsened since {event}, on {date}.",
-    "What happened on {date}, {event}, must not happen again.",
-)
-PREDECESSOR_SENTENCES = (
-    "Your predecessor, {pred}, had already promised that the situation would change. Nothing "
-    "has changed.",
-    "We had raised these questions with your predecessor, {pred}, without result.",
-)
-CITATION_LETTERS = (
-    "We have already drawn the attention of the authorities to this situation{notes}, without "
-    "receiving an answer.",
-    "Our organisations and others have written about these facts before{notes}; they have only "
-    "grown worse since.",
-)
-CITATION_PRESS = (
-    "The associations present on the ground have described the same facts publicly{notes}.",
-    "These facts have been documented and made public{notes}.",
-)
-EU_SENTENCES = (
-    "This situation also involves the {eu}: it is the consequence of a European policy that "
-    "shifts responsibility from one state to another.",
-    "The {eu} cannot look away from what happens at its internal borders.",
-)
-DEMANDS = "We therefore ask you to {demands}."
-CLOSINGS = (
-    "We would be grateful if you would receive a delegation of our organisations, and we remain "
-    "at your disposal for any further information.",
-    "We will make this letter public, and we look forward to your answer.",
-    "We hope that you will hear this appeal, and we ask to meet you in the coming weeks.",
-)
-SALUTES_END = ("Yours sincerely,", "Yours faithfully,", "With our respectful greetings,")
+
+def _topic(entry: dict[str, Any]) -> Topic:
+    """A topic from texts.json; ``where`` is checked: an unknown value would mean anywhere."""
+    key = entry["key"]
+    if entry["where"] not in WHERE:
+        raise ValueError(f"texts.json: topic {key}: where must be one of {WHERE}")
+    return Topic(
+        key,
+        string(entry["phrase"], f"topics/{key}/phrase"),
+        strings(entry["keywords"], f"topics/{key}/keywords"),
+        entry["weight"],
+        entry["where"],
+        strings(entry["paragraphs"], f"topics/{key}/paragraphs"),
+        strings(entry["demands"], f"topics/{key}/demands"),
+    )
+
+
+TOPICS: tuple[Topic, ...] = tuple(_topic(entry) for entry in _TEXTS["topics"])
+
+# Sentence templates: each tuple is drawn from by position, so its order is part of the output.
+OPENINGS = strings(_TEXTS["openings"], "openings")
+ADDRESSING = strings(_TEXTS["addressing"], "addressing")
+EVENT_SENTENCES = strings(_TEXTS["event_sentences"], "event_sentences")
+PREDECESSOR_SENTENCES = strings(_TEXTS["predecessor_sentences"], "predecessor_sentences")
+CITATION_LETTERS = strings(_TEXTS["citation_letters"], "citation_letters")
+CITATION_PRESS = strings(_TEXTS["citation_press"], "citation_press")
+EU_SENTENCES = strings(_TEXTS["eu_sentences"], "eu_sentences")
+DEMANDS = string(_TEXTS["demands"], "demands")
+# One of these is added to the topic's own demands.
+GENERIC_DEMANDS = strings(_TEXTS["generic_demands"], "generic_demands")
+CLOSINGS = strings(_TEXTS["closings"], "closings")
+SALUTES_END = strings(_TEXTS["salutes_end"], "salutes_end")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1084,9 +841,9 @@ def generate_letter(i: int, seed: int) -> bytes:
     if rng.randrange(100) < 30:
         pred = doc.predecessor(first)
         if pred is not None:
-            sentence += " " + esc(PREDECESSOR_SENTENCES[rng.randrange(2)]).format(
-                pred=doc.person(pred)
-            )
+            sentence += " " + esc(
+                PREDECESSOR_SENTENCES[rng.randrange(len(PREDECESSOR_SENTENCES))]
+            ).format(pred=doc.person(pred))
     paragraphs.append(sentence[0].upper() + sentence[1:])
 
     # Citations, as footnotes at their anchors.
@@ -1144,12 +901,7 @@ def generate_letter(i: int, seed: int) -> bytes:
         paragraphs.append(fill(EU_SENTENCES[rng.randrange(len(EU_SENTENCES))]))
 
     demands = list(topic.demands)
-    generic = [
-        "meet with our organisations without delay",
-        "make public the cost of the measures taken so far",
-        "consult the associations working on the ground before any new operation",
-    ]
-    demands.append(generic[rng.randrange(len(generic))])
+    demands.append(GENERIC_DEMANDS[rng.randrange(len(GENERIC_DEMANDS))])
     if rng.randrange(2):
         demands.pop(rng.randrange(len(demands) - 1))
     paragraphs.append(fill(DEMANDS, demands=fill(_join(demands))))

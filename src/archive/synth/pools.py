@@ -7,6 +7,10 @@ different seeds describe the same (synthetic) entities. Everything is drawn with
 arithmetic (``randrange``, cumulative integer weights), never with floating-point maths,
 so that the pools and the letters are the same on every platform and Python version.
 
+The data drawn from (names, places, offices, titles) lives in ``data/*.json``, described in
+``data/README.md``; this module holds the logic. The order of every list in those files is
+part of the output: a draw picks an item by its position.
+
 What is real: town, département and country names, and the offices (prime minister, minister
 of the interior, prefects, mayors ...), with the public addresses of a few national offices.
 What is invented: every organisation that signs or writes, every person (office holders
@@ -24,9 +28,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from archive.rdf.uris import slugify
+from archive.synth.loader import load, pairs, strings
 
 T = TypeVar("T")
 
@@ -34,8 +39,6 @@ POOL_SEED = 0x5E7A11  # fixed: pools never depend on the corpus seed
 FIRST_DAY = date(2010, 1, 1).toordinal()
 LAST_DAY = date(2024, 12, 31).toordinal()
 SYN = "syn-"  # slug prefix of every invented entity: never clashes with a real record's slug
-
-WIKIDATA = "http://www.wikidata.org/entity/"
 
 
 class Weighted(Generic[T]):
@@ -86,192 +89,35 @@ class Place:
     address: tuple[str, ...] = ()  # address lines (buildings only)
 
 
+_PLACES = load("places")
+
 # (code, name, genitive, prefecture town)
-DEPARTMENTS: tuple[tuple[str, str, str, str], ...] = (
-    ("59", "Nord", "du Nord", "Lille"),
-    ("62", "Pas-de-Calais", "du Pas-de-Calais", "Arras"),
-    ("80", "Somme", "de la Somme", "Amiens"),
-    ("76", "Seine-Maritime", "de la Seine-Maritime", "Rouen"),
-    ("50", "Manche", "de la Manche", "Saint-Lô"),
-    ("14", "Calvados", "du Calvados", "Caen"),
-    ("93", "Seine-Saint-Denis", "de la Seine-Saint-Denis", "Bobigny"),
-    ("92", "Hauts-de-Seine", "des Hauts-de-Seine", "Nanterre"),
-    ("94", "Val-de-Marne", "du Val-de-Marne", "Créteil"),
-    ("06", "Alpes-Maritimes", "des Alpes-Maritimes", "Nice"),
-    ("05", "Hautes-Alpes", "des Hautes-Alpes", "Gap"),
-    ("13", "Bouches-du-Rhône", "des Bouches-du-Rhône", "Marseille"),
-    ("69", "Rhône", "du Rhône", "Lyon"),
-    ("33", "Gironde", "de la Gironde", "Bordeaux"),
-    ("44", "Loire-Atlantique", "de la Loire-Atlantique", "Nantes"),
-    ("31", "Haute-Garonne", "de la Haute-Garonne", "Toulouse"),
-    ("67", "Bas-Rhin", "du Bas-Rhin", "Strasbourg"),
-    ("35", "Ille-et-Vilaine", "d'Ille-et-Vilaine", "Rennes"),
-    ("34", "Hérault", "de l'Hérault", "Montpellier"),
-    ("38", "Isère", "de l'Isère", "Grenoble"),
-    ("64", "Pyrénées-Atlantiques", "des Pyrénées-Atlantiques", "Pau"),
-    ("54", "Meurthe-et-Moselle", "de Meurthe-et-Moselle", "Nancy"),
-    ("57", "Moselle", "de la Moselle", "Metz"),
-    ("29", "Finistère", "du Finistère", "Quimper"),
-    ("21", "Côte-d'Or", "de la Côte-d'Or", "Dijon"),
-    ("63", "Puy-de-Dôme", "du Puy-de-Dôme", "Clermont-Ferrand"),
-    ("37", "Indre-et-Loire", "d'Indre-et-Loire", "Tours"),
-    ("45", "Loiret", "du Loiret", "Orléans"),
-    ("87", "Haute-Vienne", "de la Haute-Vienne", "Limoges"),
-    ("25", "Doubs", "du Doubs", "Besançon"),
-    ("86", "Vienne", "de la Vienne", "Poitiers"),
-    ("49", "Maine-et-Loire", "de Maine-et-Loire", "Angers"),
-    ("72", "Sarthe", "de la Sarthe", "Le Mans"),
-    ("60", "Oise", "de l'Oise", "Beauvais"),
-    ("66", "Pyrénées-Orientales", "des Pyrénées-Orientales", "Perpignan"),
+DEPARTMENTS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (d["code"], d["name"], d["de"], d["prefecture"]) for d in _PLACES["departments"]
 )
 
 # (name, département code or country, region, focus weight, size): size drives how many local
 # associations the town has; focus weight how often letters are about it.
-TOWNS: tuple[tuple[str, str, str, int, int], ...] = (
-    ("Calais", "62", "cote-opale", 40, 14),
-    ("Sangatte", "62", "cote-opale", 3, 2),
-    ("Boulogne-sur-Mer", "62", "cote-opale", 3, 5),
-    ("Wimereux", "62", "cote-opale", 1, 2),
-    ("Norrent-Fontes", "62", "cote-opale", 2, 2),
-    ("Saint-Omer", "62", "cote-opale", 2, 3),
-    ("Arras", "62", "nord-interieur", 2, 5),
-    ("Lens", "62", "nord-interieur", 1, 4),
-    ("Béthune", "62", "nord-interieur", 1, 3),
-    ("Liévin", "62", "nord-interieur", 1, 2),
-    ("Dunkerque", "59", "cote-opale", 10, 9),
-    ("Grande-Synthe", "59", "cote-opale", 14, 5),
-    ("Gravelines", "59", "cote-opale", 2, 2),
-    ("Loon-Plage", "59", "cote-opale", 3, 2),
-    ("Steenvoorde", "59", "cote-opale", 2, 2),
-    ("Hazebrouck", "59", "cote-opale", 1, 2),
-    ("Lille", "59", "nord-interieur", 8, 14),
-    ("Roubaix", "59", "nord-interieur", 1, 5),
-    ("Tourcoing", "59", "nord-interieur", 1, 4),
-    ("Valenciennes", "59", "nord-interieur", 1, 4),
-    ("Douai", "59", "nord-interieur", 1, 3),
-    ("Cambrai", "59", "nord-interieur", 1, 2),
-    ("Maubeuge", "59", "nord-interieur", 1, 2),
-    ("Amiens", "80", "picardie", 2, 6),
-    ("Abbeville", "80", "picardie", 1, 2),
-    ("Beauvais", "60", "picardie", 1, 3),
-    ("Rouen", "76", "normandie", 2, 7),
-    ("Le Havre", "76", "normandie", 3, 6),
-    ("Dieppe", "76", "normandie", 1, 2),
-    ("Cherbourg", "50", "normandie", 3, 4),
-    ("Saint-Lô", "50", "normandie", 1, 2),
-    ("Caen", "14", "normandie", 3, 7),
-    ("Ouistreham", "14", "normandie", 4, 2),
-    ("Bayeux", "14", "normandie", 1, 2),
-    ("Paris", "75", "idf", 25, 30),
-    ("Saint-Denis", "93", "idf", 3, 6),
-    ("Montreuil", "93", "idf", 1, 5),
-    ("Aubervilliers", "93", "idf", 2, 3),
-    ("Bobigny", "93", "idf", 1, 2),
-    ("Antony", "92", "idf", 1, 2),
-    ("Nanterre", "92", "idf", 1, 3),
-    ("Créteil", "94", "idf", 1, 3),
-    ("Ivry-sur-Seine", "94", "idf", 1, 3),
-    ("Vincennes", "94", "idf", 1, 2),
-    ("Nice", "06", "alpes-sud", 5, 8),
-    ("Menton", "06", "alpes-sud", 7, 3),
-    ("Breil-sur-Roya", "06", "alpes-sud", 3, 2),
-    ("Antibes", "06", "alpes-sud", 1, 2),
-    ("Briançon", "05", "alpes-sud", 9, 4),
-    ("Gap", "05", "alpes-sud", 2, 3),
-    ("Marseille", "13", "alpes-sud", 4, 12),
-    ("Aix-en-Provence", "13", "alpes-sud", 1, 4),
-    ("Arles", "13", "alpes-sud", 1, 2),
-    ("Grenoble", "38", "alpes-sud", 2, 7),
-    ("Lyon", "69", "est", 4, 12),
-    ("Villeurbanne", "69", "est", 1, 4),
-    ("Strasbourg", "67", "est", 3, 8),
-    ("Nancy", "54", "est", 1, 5),
-    ("Metz", "57", "est", 2, 5),
-    ("Dijon", "21", "est", 1, 4),
-    ("Besançon", "25", "est", 1, 4),
-    ("Clermont-Ferrand", "63", "est", 1, 4),
-    ("Bordeaux", "33", "sud-ouest", 3, 9),
-    ("Toulouse", "31", "sud-ouest", 3, 10),
-    ("Pau", "64", "sud-ouest", 1, 3),
-    ("Bayonne", "64", "sud-ouest", 5, 4),
-    ("Hendaye", "64", "sud-ouest", 2, 2),
-    ("Perpignan", "66", "sud-ouest", 2, 4),
-    ("Montpellier", "34", "sud-ouest", 2, 7),
-    ("Béziers", "34", "sud-ouest", 1, 2),
-    ("Limoges", "87", "sud-ouest", 1, 3),
-    ("Poitiers", "86", "sud-ouest", 1, 3),
-    ("Nantes", "44", "ouest", 4, 10),
-    ("Saint-Nazaire", "44", "ouest", 1, 3),
-    ("Rennes", "35", "ouest", 3, 8),
-    ("Quimper", "29", "ouest", 1, 2),
-    ("Brest", "29", "ouest", 1, 4),
-    ("Angers", "49", "ouest", 1, 4),
-    ("Le Mans", "72", "ouest", 1, 4),
-    ("Tours", "37", "ouest", 1, 4),
-    ("Orléans", "45", "ouest", 1, 4),
-    ("Bruxelles", "be", "belgique", 10, 12),
-    ("Liège", "be", "belgique", 2, 5),
-    ("Namur", "be", "belgique", 1, 3),
-    ("Charleroi", "be", "belgique", 1, 3),
-    ("Mons", "be", "belgique", 1, 2),
-    ("Tournai", "be", "belgique", 1, 2),
-    ("Gent", "be", "belgique", 2, 5),
-    ("Antwerpen", "be", "belgique", 2, 5),
-    ("Brugge", "be", "belgique", 1, 3),
-    ("Leuven", "be", "belgique", 1, 3),
-    ("Oostende", "be", "belgique", 2, 2),
-    ("Zeebrugge", "be", "belgique", 3, 1),
-    ("London", "uk", "uk", 6, 14),
-    ("Dover", "uk", "uk", 5, 3),
-    ("Folkestone", "uk", "uk", 2, 2),
-    ("Canterbury", "uk", "uk", 1, 3),
-    ("Brighton", "uk", "uk", 1, 4),
-    ("Hastings", "uk", "uk", 1, 2),
-    ("Portsmouth", "uk", "uk", 1, 2),
-    ("Southampton", "uk", "uk", 1, 2),
-    ("Oxford", "uk", "uk", 1, 3),
-    ("Birmingham", "uk", "uk", 1, 5),
-    ("Manchester", "uk", "uk", 1, 5),
-    ("Leeds", "uk", "uk", 1, 4),
-    ("Sheffield", "uk", "uk", 1, 3),
-    ("Liverpool", "uk", "uk", 1, 4),
-    ("Bristol", "uk", "uk", 1, 4),
-    ("Newcastle upon Tyne", "uk", "uk", 1, 3),
-    ("Norwich", "uk", "uk", 1, 2),
+TOWNS: tuple[tuple[str, str, str, int, int], ...] = tuple(
+    (t["name"], t["where"], t["region"], t["focus"], t["size"]) for t in _PLACES["towns"]
 )
 
-DUTCH_TOWNS = frozenset({"Gent", "Antwerpen", "Brugge", "Leuven", "Oostende", "Zeebrugge"})
+# Only membership is ever asked of these sets, so their iteration order does not matter.
+DUTCH_TOWNS = frozenset(strings(_PLACES["dutch_towns"], "dutch_towns"))
 # Towns on the Channel or North Sea coast: letters about them may name the sea.
-CHANNEL_TOWNS = frozenset(
-    {
-        "Calais",
-        "Sangatte",
-        "Boulogne-sur-Mer",
-        "Wimereux",
-        "Cherbourg",
-        "Ouistreham",
-        "Le Havre",
-        "Dieppe",
-        "Dover",
-        "Folkestone",
-        "Hastings",
-        "Portsmouth",
-        "Southampton",
-        "Brighton",
-    }
-)
-NORTH_SEA_TOWNS = frozenset(
-    {
-        "Dunkerque",
-        "Grande-Synthe",
-        "Gravelines",
-        "Loon-Plage",
-        "Oostende",
-        "Zeebrugge",
-    }
-)
-ITALIAN_BORDER = frozenset({"Menton", "Breil-sur-Roya", "Briançon", "Nice"})
-SPANISH_BORDER = frozenset({"Hendaye", "Bayonne", "Perpignan"})
+CHANNEL_TOWNS = frozenset(strings(_PLACES["channel_towns"], "channel_towns"))
+NORTH_SEA_TOWNS = frozenset(strings(_PLACES["north_sea_towns"], "north_sea_towns"))
+ITALIAN_BORDER = frozenset(strings(_PLACES["italian_border"], "italian_border"))
+SPANISH_BORDER = frozenset(strings(_PLACES["spanish_border"], "spanish_border"))
+H_ASPIRE = frozenset(strings(_PLACES["h_aspire"], "h_aspire"))  # h aspiré: no elision
+# Départements whose English name takes an article: "Prefect of the Nord".
+ENGLISH_ARTICLE = frozenset(strings(_PLACES["english_article"], "english_article"))
+# Towns in TOWNS that are not municipalities (no mayor, no town hall).
+NOT_MUNICIPALITIES = frozenset(strings(_PLACES["not_municipalities"], "not_municipalities"))
+# Authority identifiers of départements and towns, by slug (only those from design.md).
+PLACE_IDNOS: dict[str, tuple[tuple[str, str], ...]] = {
+    slug: pairs(value, f"idnos/{slug}") for slug, value in _PLACES["idnos"].items()
+}
 
 
 def genitive(name: str) -> str:
@@ -280,8 +126,7 @@ def genitive(name: str) -> str:
         return "du " + name[3:]
     if name.startswith("Les "):
         return "des " + name[4:]
-    aspirate = {"Hazebrouck", "Hendaye", "Hastings"}  # h aspiré: no elision
-    if name[0] in "AEIOUYÉÈÊÂÎÔHaeiouyéèêâîôh" and name not in aspirate:
+    if name[0] in "AEIOUYÉÈÊÂÎÔHaeiouyéèêâîôh" and name not in H_ASPIRE:
         return "d'" + name
     return "de " + name
 
@@ -295,6 +140,23 @@ def genitive_parts(place: Place) -> tuple[str, str]:
     return particle + " ", rest
 
 
+def _fixed_place(entry: dict[str, Any]) -> Place:
+    """A place given whole in places.json (countries, seas, the buildings of national offices)."""
+    return Place(
+        entry["slug"],
+        entry["name"],
+        entry["type"],
+        lang=entry.get("lang"),
+        parent=entry.get("parent"),
+        code=entry.get("code"),
+        idnos=pairs(entry.get("idnos", []), f"{entry['slug']}/idnos"),
+        region=entry.get("region", ""),
+        country=entry.get("country", ""),
+        de=entry.get("de", ""),
+        address=strings(entry.get("address", []), f"{entry['slug']}/address"),
+    )
+
+
 def _build_places() -> dict[str, Place]:
     places: dict[str, Place] = {}
 
@@ -303,76 +165,28 @@ def _build_places() -> dict[str, Place]:
             raise ValueError(f"duplicate place slug {p.slug}")
         places[p.slug] = p
 
-    add(Place("france", "France", "country", idnos=(("URI", WIKIDATA + "Q142"),), country="fr"))
-    add(
-        Place(
-            "united-kingdom",
-            "United Kingdom",
-            "country",
-            idnos=(("URI", WIKIDATA + "Q145"),),
-            country="uk",
-        )
-    )
-    add(Place("england", "England", "country", parent="united-kingdom", country="uk"))
-    add(Place("belgium", "Belgium", "country", country="be"))
-    add(Place("english-channel", "English Channel", "sea", idnos=(("URI", WIKIDATA + "Q34640"),)))
-    add(Place("north-sea", "North Sea", "sea", idnos=(("URI", WIKIDATA + "Q1693"),)))
-    add(
-        Place(
-            "hotel-de-matignon",
-            "Hôtel de Matignon",
-            "building",
-            lang="fr",
-            parent="paris",
-            address=("57, rue de Varenne", "75700 Paris"),
-            country="fr",
-        )
-    )
-    add(
-        Place(
-            "place-beauvau",
-            "Place Beauvau",
-            "square",
-            lang="fr",
-            parent="paris",
-            address=("Place Beauvau", "75800 Paris Cedex 08"),
-            country="fr",
-        )
-    )
-    add(
-        Place(
-            "palais-de-l-elysee",
-            "Palais de l'Élysée",
-            "building",
-            lang="fr",
-            parent="paris",
-            address=("55, rue du Faubourg Saint-Honoré", "75008 Paris"),
-            country="fr",
-        )
-    )
-    add(
-        Place(
-            "downing-street",
-            "10 Downing Street",
-            "building",
-            parent="london",
-            address=("10 Downing Street", "London SW1A 2AA"),
-            country="uk",
-        )
-    )
-    for code, name, gen, _pref in DEPARTMENTS:
-        slug = "pas-de-calais" if code == "62" else f"dept-{code}"
-        idnos = (("ISO3166-2", "FR-62"),) if code == "62" else ()
-        # No link up to France: like the Calais record, a département stands on its own.
-        add(
-            Place(slug, name, "department", lang="fr", code=code, idnos=idnos, country="fr", de=gen)
-        )
+    for entry in _PLACES["fixed_places"]:
+        add(_fixed_place(entry))
     dept_slug = {
         code: ("pas-de-calais" if code == "62" else f"dept-{code}") for code, *_ in DEPARTMENTS
     }
+    for code, name, gen, _pref in DEPARTMENTS:
+        slug = dept_slug[code]
+        # No link up to France: like the Calais record, a département stands on its own.
+        add(
+            Place(
+                slug,
+                name,
+                "department",
+                lang="fr",
+                code=code,
+                idnos=PLACE_IDNOS.get(slug, ()),
+                country="fr",
+                de=gen,
+            )
+        )
     for name, where, region, _w, _s in TOWNS:
         slug = slugify(name)
-        idnos: tuple[tuple[str, str], ...] = ()
         if where == "be":
             parent, country = "belgium", "be"
         elif where == "uk":
@@ -381,10 +195,6 @@ def _build_places() -> dict[str, Place]:
             parent, country = None, "fr"  # Paris is its own département (as in the record)
         else:
             parent, country = dept_slug[where], "fr"
-        if slug == "calais":
-            idnos = (("INSEE", "62193"),)
-        elif slug == "paris":
-            idnos = (("URI", WIKIDATA + "Q90"),)
         lang = "nl" if name in DUTCH_TOWNS else None
         add(
             Place(
@@ -393,12 +203,15 @@ def _build_places() -> dict[str, Place]:
                 "city",
                 lang=lang,
                 parent=parent,
-                idnos=idnos,
+                idnos=PLACE_IDNOS.get(slug, ()),
                 region=region,
                 country=country,
                 de=genitive(name),
             )
         )
+    unknown = sorted(set(PLACE_IDNOS) - set(places))
+    if unknown:
+        raise ValueError(f"places.json: identifiers for unknown places {unknown}")
     return places
 
 
@@ -427,208 +240,45 @@ def _real(slug: str, name: str, lang: str, category: str, **kw) -> Org:
     return Org(slug, name, lang, category, synthetic=False, parts=((name, "", ""),), **kw)
 
 
-REAL_BODIES: tuple[Org, ...] = (
-    _real("french-government", "French government", "en", "government-body"),
-    _real("home-office", "Home Office", "en", "government-body"),
-    _real("border-police", "border police", "en", "government-body"),
-    _real("crs", "compagnies républicaines de sécurité", "fr", "government-body", abbr="CRS"),
-    _real("border-force", "Border Force", "en", "government-body"),
-    _real("belgian-federal-government", "Belgian federal government", "en", "government-body"),
-    _real("belgian-federal-police", "Belgian federal police", "en", "government-body"),
-    _real("defenseur-des-droits", "Défenseur des droits", "fr", "government-body"),
-    _real("prefecture-de-police", "Préfecture de police", "fr", "government-body", town="paris"),
+_ORGS = load("organisations")
+
+REAL_BODIES: tuple[Org, ...] = tuple(
     _real(
-        "european-union",
-        "European Union",
-        "en",
-        "eu-institution",
-        idnos=(("URI", WIKIDATA + "Q458"),),
-    ),
-    _real(
-        "council-eu",
-        "Council of the European Union",
-        "en",
-        "eu-institution",
-        idnos=(("URI", WIKIDATA + "Q8896"),),
-    ),
-    _real(
-        "european-parliament",
-        "European Parliament",
-        "en",
-        "eu-institution",
-        idnos=(("URI", WIKIDATA + "Q8889"),),
-    ),
-    _real("european-commission", "European Commission", "en", "eu-institution"),
+        body["slug"],
+        body["name"],
+        body["lang"],
+        body["category"],
+        abbr=body.get("abbr"),
+        town=body.get("town"),
+        idnos=pairs(body.get("idnos", []), f"{body['slug']}/idnos"),
+    )
+    for body in _ORGS["real_bodies"]
 )
 
 # Parts of invented names. Combinations may coincide with a real name by chance; every file
 # is marked synthetic and every invented slug starts with "syn-".
-FR_ASSOC_KINDS = (
-    "Collectif",
-    "Association",
-    "Comité",
-    "Groupe",
-    "Cercle",
-    "Collectif citoyen",
-    "Amicale",
-    "Atelier",
-)
-FR_THEMES = (
-    "Solidarité Exilés",
-    "Accueil des exilés",
-    "Soutien aux migrants",
-    "Hospitalité",
-    "Entraide migrants",
-    "Fraternité sans frontières",
-    "Droits des étrangers",
-    "Terre d'accueil",
-    "Aide aux réfugiés",
-    "Citoyens solidaires",
-    "Accueil et partage",
-    "Un toit pour tous",
-    "Soutien aux sans-papiers",
-    "Mineurs isolés solidarité",
-    "Éducation et exil",
-    "Santé exilés",
-    "Alphabétisation et accueil",
-    "Femmes en exil",
-    "Chemins d'asile",
-    "Passerelles",
-    "Main tendue",
-    "Écoute et accueil",
-    "Bienvenue aux réfugiés",
-    "Exil et dignité",
-    "Repas solidaires",
-    "Hébergement citoyen",
-    "Vigilance frontières",
-    "Maraudes solidaires",
-)
-FR_STANDALONE = (
-    "Maison de l'hospitalité",
-    "Point d'accueil solidaire",
-    "Permanence juridique",
-    "Cantine solidaire",
-    "Réseau local d'hébergement",
-    "Vestiaire solidaire",
-)
-FR_NETWORK_KINDS = (
-    "Réseau",
-    "Coordination",
-    "Fédération",
-    "Plateforme",
-    "Observatoire",
-    "Union",
-    "Alliance",
-    "Mouvement",
-)
-FR_NETWORK_THEMES = (
-    "pour l'hospitalité",
-    "des collectifs d'accueil",
-    "Droits et Frontières",
-    "Solidarité Exilés",
-    "des citoyens solidaires",
-    "Accueil sans frontières",
-    "pour le droit d'asile",
-    "contre l'enfermement des étrangers",
-    "Migrations et Droits",
-    "des maraudes citoyennes",
-    "pour la dignité des exilés",
-    "des juristes solidaires",
-    "Éducation sans papiers",
-    "des soignants solidaires",
-    "des villes accueillantes",
-    "pour l'accès au droit",
-    "Mineurs en exil",
-    "des amis des exilés",
-    "Chrétiens et migrants",
-    "laïque de solidarité",
-    "des familles solidaires",
-    "Frontières ouvertes",
-)
-FR_NETWORK_SCOPES = ("", " national", " France", " nationale")  # appended to the kind
-FR_PARTIES = (
-    "Parti de la Gauche solidaire",
-    "Mouvement écologiste et citoyen",
-    "Alliance démocrate et sociale",
-    "Union pour l'hospitalité",
-    "Parti citoyen européen",
-    "Gauche républicaine unie",
-    "Parti des écologistes sociaux",
-    "Mouvement pour une République solidaire",
-    "Rassemblement des Verts et des Citoyens",
-    "Parti socialiste démocratique",
-    "Nouvelle Gauche écologiste",
-    "Parti ouvrier et solidaire",
-    "Initiative citoyenne",
-    "Parti humaniste européen",
-)
-BE_PARTIES = ("Parti écologiste et solidaire (Belgique)", "Gauche citoyenne belge")
-NL_PARTIES = ("Groen en Solidair", "Partij voor Gastvrijheid")
-UK_PARTIES = ("Progressive Alliance Party", "Green Solidarity Party", "Radical Democrats")
-NL_KINDS = ("Werkgroep", "Platform", "Comité", "Vereniging", "Collectief")
-NL_THEMES = (
-    "Vluchtelingen",
-    "Solidariteit met vluchtelingen",
-    "Welkom",
-    "Gastvrijheid",
-    "Mensen zonder papieren",
-    "Migranten",
-    "Burgers voor vluchtelingen",
-    "Onthaal",
-)
-UK_THEMES = (
-    "Refugee Solidarity",
-    "Migrant Support Network",
-    "Sanctuary Circle",
-    "Refugee Hospitality Group",
-    "Friends of Refugees",
-    "Migrant Rights Group",
-    "Asylum Support Forum",
-    "Refugee Welcome Collective",
-    "Migrant Solidarity Kitchen",
-    "Action for Refugees",
-    "Borders Watch",
-    "Refugee Legal Aid Group",
-)
-UK_NETWORKS = (
-    "National Refugee Solidarity Network",
-    "Coalition for Safe Passage",
-    "Migrant Rights Alliance",
-    "Federation of Refugee Support Groups",
-    "Network for Asylum Justice",
-)
-BE_NETWORKS_FR = (
-    "Coordination belge pour l'accueil",
-    "Plateforme citoyenne d'hospitalité",
-    "Réseau wallon pour le droit d'asile",
-)
-BE_NETWORKS_NL = ("Vlaams Platform Gastvrijheid", "Netwerk Migratie en Rechten")
+FR_ASSOC_KINDS = strings(_ORGS["fr_association_kinds"], "fr_association_kinds")
+FR_THEMES = strings(_ORGS["fr_themes"], "fr_themes")
+FR_STANDALONE = strings(_ORGS["fr_standalone"], "fr_standalone")
+FR_NETWORK_KINDS = strings(_ORGS["fr_network_kinds"], "fr_network_kinds")
+FR_NETWORK_THEMES = strings(_ORGS["fr_network_themes"], "fr_network_themes")
+# Appended to the kind: "", " national", " France", " nationale".
+FR_NETWORK_SCOPES = strings(_ORGS["fr_network_scopes"], "fr_network_scopes")
+# (wrong, right), applied in order: the scope agrees with the kind's gender.
+FR_NETWORK_AGREEMENT = pairs(_ORGS["fr_network_agreement"], "fr_network_agreement")
+FR_PARTIES = strings(_ORGS["parties"]["fr"], "parties/fr")
+BE_PARTIES = strings(_ORGS["parties"]["be"], "parties/be")
+NL_PARTIES = strings(_ORGS["parties"]["nl"], "parties/nl")
+UK_PARTIES = strings(_ORGS["parties"]["uk"], "parties/uk")
+NL_KINDS = strings(_ORGS["nl_kinds"], "nl_kinds")
+NL_THEMES = strings(_ORGS["nl_themes"], "nl_themes")
+UK_THEMES = strings(_ORGS["uk_themes"], "uk_themes")
+UK_NETWORKS = strings(_ORGS["networks"]["uk"], "networks/uk")
+BE_NETWORKS_FR = strings(_ORGS["networks"]["be_fr"], "networks/be_fr")
+BE_NETWORKS_NL = strings(_ORGS["networks"]["be_nl"], "networks/be_nl")
 
-STOP = {
-    "de",
-    "du",
-    "des",
-    "la",
-    "le",
-    "les",
-    "et",
-    "aux",
-    "au",
-    "à",
-    "pour",
-    "en",
-    "d",
-    "l",
-    "for",
-    "of",
-    "the",
-    "and",
-    "voor",
-    "met",
-    "van",
-    "contre",
-    "sans",
-}
+# Words left out of initials (French, English and Dutch).
+STOP = set(strings(_ORGS["initials_stop_words"], "initials_stop_words"))
 
 
 def initials(name: str) -> str:
@@ -691,127 +341,22 @@ class Office:
         return None
 
 
-FR_FEMALE = (
-    "Claire",
-    "Isabelle",
-    "Nathalie",
-    "Sophie",
-    "Catherine",
-    "Valérie",
-    "Sandrine",
-    "Élise",
-    "Hélène",
-    "Anne",
-    "Marion",
-    "Juliette",
-    "Agnès",
-    "Florence",
-    "Laure",
-    "Cécile",
-    "Martine",
-    "Odile",
-    "Bénédicte",
-    "Aurélie",
-    "Delphine",
-    "Mathilde",
-)
-FR_MALE = (
-    "Jean",
-    "Pierre",
-    "Laurent",
-    "Olivier",
-    "Thierry",
-    "Christophe",
-    "Frédéric",
-    "Stéphane",
-    "Didier",
-    "Pascal",
-    "Alain",
-    "Bruno",
-    "Hervé",
-    "Gilles",
-    "Arnaud",
-    "Julien",
-    "Mathieu",
-    "Antoine",
-    "Yves",
-    "Rémi",
-    "Vincent",
-    "Sébastien",
-)
-FR_SURNAMES = (
-    "Delmas",
-    "Renaud",
-    "Caron",
-    "Vasseur",
-    "Lemaire",
-    "Duhamel",
-    "Carpentier",
-    "Maréchal",
-    "Leclercq",
-    "Dufour",
-    "Masson",
-    "Perrin",
-    "Guérin",
-    "Boyer",
-    "Gauthier",
-    "Barbier",
-    "Brunet",
-    "Roussel",
-    "Lacroix",
-    "Fabre",
-    "Picard",
-    "Aubert",
-    "Lemoine",
-    "Rolland",
-    "Marchand",
-    "Lebrun",
-    "Charpentier",
-    "Prévost",
-    "Deschamps",
-    "Fleury",
-    "Langlois",
-    "Baudry",
-    "Cordier",
-    "Tessier",
-    "Joubert",
-    "Maillard",
-)
-UK_FEMALE = ("Harriet", "Eleanor", "Fiona", "Alison", "Rebecca", "Charlotte", "Imogen", "Judith")
-UK_MALE = ("Edward", "Richard", "Jonathan", "Alistair", "Graham", "Nigel", "Rupert", "Oliver")
-UK_SURNAMES = (
-    "Ashworth",
-    "Penrose",
-    "Whitcombe",
-    "Hartley",
-    "Fairbairn",
-    "Pembury",
-    "Aldridge",
-    "Thornley",
-    "Kingsford",
-    "Blackwood",
-    "Ellery",
-    "Marchbank",
-)
-BE_FEMALE = ("Els", "Katrien", "Sofie", "Marie", "Nathalie", "Annick", "Veerle", "Anne-Sophie")
-BE_MALE = ("Koen", "Pieter", "Wouter", "Luc", "Olivier", "Jean-Marc", "Bart", "Didier")
-BE_SURNAMES = (
-    "Peeters",
-    "Janssens",
-    "Maes",
-    "Claes",
-    "Wouters",
-    "Dubois",
-    "Lambert",
-    "Hermans",
-    "Goossens",
-    "Mertens",
-    "Lejeune",
-    "Jacobs",
-)
-EU_FEMALE = ("Ingrid", "Maria", "Katarina", "Elena", "Anneli")
-EU_MALE = ("Henrik", "Tomasz", "Marco", "Andreas", "Luis")
-EU_SURNAMES = ("Lindqvist", "Novak", "Ferreira", "Kowalczyk", "Bauer", "Rossetti", "Varga")
+_PEOPLE = load("people")
+
+FR_FEMALE = strings(_PEOPLE["fr"]["female"], "fr/female")
+FR_MALE = strings(_PEOPLE["fr"]["male"], "fr/male")
+FR_SURNAMES = strings(_PEOPLE["fr"]["surnames"], "fr/surnames")
+UK_FEMALE = strings(_PEOPLE["uk"]["female"], "uk/female")
+UK_MALE = strings(_PEOPLE["uk"]["male"], "uk/male")
+UK_SURNAMES = strings(_PEOPLE["uk"]["surnames"], "uk/surnames")
+BE_FEMALE = strings(_PEOPLE["be"]["female"], "be/female")
+BE_MALE = strings(_PEOPLE["be"]["male"], "be/male")
+BE_SURNAMES = strings(_PEOPLE["be"]["surnames"], "be/surnames")
+# Belgian forenames whose bearers' names are given in Dutch rather than French.
+BE_DUTCH_FORENAMES = frozenset(strings(_PEOPLE["be"]["dutch_forenames"], "be/dutch_forenames"))
+EU_FEMALE = strings(_PEOPLE["eu"]["female"], "eu/female")
+EU_MALE = strings(_PEOPLE["eu"]["male"], "eu/male")
+EU_SURNAMES = strings(_PEOPLE["eu"]["surnames"], "eu/surnames")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -837,42 +382,15 @@ class Event:
     place: str  # place slug
 
 
-PR_TITLES_FR = (
-    "{town} : les mêmes violences, les mêmes échecs",
-    "Expulsions à {town} : la mise à l'abri n'est pas une option",
-    "{town} : des enfants à la rue, encore",
-    "L'accès à l'eau est un droit, à {town} comme ailleurs",
-    "Harcèlement des bénévoles à {town} : ça suffit",
-    "{town} : la frontière tue",
-    "Plan grand froid à {town} : des centaines de personnes laissées dehors",
-    "Demandeurs d'asile sans hébergement à {town}",
-    "Pour un accueil digne à {town}",
-    "{town} : nous demandons la fin des démantèlements",
-)
-PR_TITLES_EN = (
-    "{town}: the same violence, the same failures",
-    "Evictions in {town} must stop",
-    "{town}: children are sleeping rough again",
-    "Water is a right, in {town} as anywhere",
-    "Stop harassing volunteers in {town}",
-    "{town}: the border kills",
-    "Cold weather plan leaves hundreds outside in {town}",
-    "A dignified welcome in {town}, now",
-)
-PR_TITLES_NL = (
-    "{town}: mensen zonder opvang, opnieuw",
-    "Stop de uitzettingen in {town}",
-    "Een menswaardig onthaal in {town}",
-)
-EVENT_KINDS: tuple[tuple[str, str, int], ...] = (
-    # (label, phrase, weight); {town} is replaced by the place's name
-    ("Eviction of a camp at {town}", "the eviction of the camp at {town}", 10),
-    ("Police operation against exiles at {town}", "the police operation at {town}", 6),
-    ("Death of an exiled person at {town}", "the death of a young man at {town}", 3),
-    ("Closure of a day centre at {town}", "the closure of the day centre at {town}", 3),
-    ("Opening of a reception centre at {town}", "the opening of a reception centre at {town}", 2),
-    ("Arrest of volunteers at {town}", "the arrest of volunteers at {town}", 2),
-    ("Cold weather emergency at {town}", "the cold weather emergency at {town}", 3),
+_TEXTS = load("texts")
+
+# Titles of invented press releases, by language; {town} is replaced by the place's name.
+PR_TITLES_FR = strings(_TEXTS["press_release_titles"]["fr"], "press_release_titles/fr")
+PR_TITLES_EN = strings(_TEXTS["press_release_titles"]["en"], "press_release_titles/en")
+PR_TITLES_NL = strings(_TEXTS["press_release_titles"]["nl"], "press_release_titles/nl")
+# (label, phrase, weight); {town} is replaced by the place's name
+EVENT_KINDS: tuple[tuple[str, str, int], ...] = tuple(
+    (kind["label"], kind["phrase"], kind["weight"]) for kind in _TEXTS["event_kinds"]
 )
 
 
@@ -935,14 +453,8 @@ def _build_orgs(rng: random.Random, places: dict[str, Place]) -> tuple[dict[str,
             f"{rng.choice(FR_NETWORK_KINDS)}{rng.choice(FR_NETWORK_SCOPES)} "
             f"{rng.choice(FR_NETWORK_THEMES)}"
         )
-        name = name.replace("Fédération national ", "Fédération nationale ")
-        name = name.replace("Coordination national ", "Coordination nationale ")
-        name = name.replace("Plateforme national ", "Plateforme nationale ")
-        name = name.replace("Alliance national ", "Alliance nationale ")
-        name = name.replace("Union national ", "Union nationale ")
-        name = name.replace("Réseau nationale ", "Réseau national ")
-        name = name.replace("Observatoire nationale ", "Observatoire national ")
-        name = name.replace("Mouvement nationale ", "Mouvement national ")
+        for wrong, right in FR_NETWORK_AGREEMENT:
+            name = name.replace(wrong, right)
         if name in used_names:
             continue
         used_names.add(name)
@@ -1182,203 +694,90 @@ def _person(rng: random.Random, lang: str, taken: set[str]) -> Person:
         sur = a
     slug = _unique(SYN + slugify(f"{first} {sur}"), taken)
     plang = {"en": "en", "be": "fr", "eu": "en"}.get(lang, "fr")
-    if lang == "be" and first in {
-        "Els",
-        "Katrien",
-        "Sofie",
-        "Veerle",
-        "Koen",
-        "Pieter",
-        "Wouter",
-        "Bart",
-    }:
+    if lang == "be" and first in BE_DUTCH_FORENAMES:
         plang = "nl"
     return Person(slug, first, sur, female, plang)
 
 
+_OFFICES = load("offices")
+
+
+def _national_office(entry: dict[str, Any]) -> Office:
+    """An office given whole in offices.json; ``since`` is an ISO date there."""
+    since = entry.get("since")
+    return Office(
+        entry["key"],
+        entry["label"],
+        entry["role"],
+        entry["ref"],
+        entry["country"],
+        entry["lang"],
+        entry["address_m"],
+        entry["address_f"],
+        entry["salute"],
+        seat=entry.get("seat"),
+        seat_org=entry.get("seat_org"),
+        scope=entry.get("scope"),
+        since=date.fromisoformat(since).toordinal() if since else FIRST_DAY,
+    )
+
+
 def _offices(places: dict[str, Place], orgs: dict[str, Org]) -> list[Office]:
     """The real offices letters are addressed to; holders are filled in later."""
-    out = [
-        Office(
-            "fr-president",
-            "President of the French Republic",
-            "president",
-            "france",
-            "fr",
-            "fr",
-            "Monsieur le Président de la République",
-            "Madame la Présidente de la République",
-            "Dear President",
-            seat="palais-de-l-elysee",
-        ),
-        Office(
-            "fr-prime-minister",
-            "French Prime Minister",
-            "prime-minister",
-            "french-government",
-            "fr",
-            "fr",
-            "Monsieur le Premier ministre",
-            "Madame la Première ministre",
-            "Dear Prime Minister",
-            seat="hotel-de-matignon",
-        ),
-        Office(
-            "fr-interior",
-            "French Minister of the Interior",
-            "minister-of-the-interior",
-            "french-government",
-            "fr",
-            "fr",
-            "Monsieur le Ministre de l'Intérieur",
-            "Madame la Ministre de l'Intérieur",
-            "Dear Minister",
-            seat="place-beauvau",
-        ),
-        Office(
-            "defender-of-rights",
-            "Defender of Rights",
-            "defender-of-rights",
-            "defenseur-des-droits",
-            "fr",
-            "fr",
-            "Monsieur le Défenseur des droits",
-            "Madame la Défenseure des droits",
-            "Dear Defender of Rights",
-            seat="paris",
-            seat_org="defenseur-des-droits",
-            since=date(2011, 6, 1).toordinal(),
-        ),
-        Office(
-            "paris-prefect-of-police",
-            "Prefect of Police of Paris",
-            "prefect-of-police",
-            "prefecture-de-police",
-            "fr",
-            "fr",
-            "Monsieur le Préfet de police",
-            "Madame la Préfète de police",
-            "Dear Prefect",
-            seat="paris",
-            seat_org="prefecture-de-police",
-            scope="paris",
-        ),
-        Office(
-            "uk-home-secretary",
-            "Home Secretary",
-            "home-secretary",
-            "home-office",
-            "uk",
-            "en",
-            "The Home Secretary",
-            "The Home Secretary",
-            "Dear Home Secretary",
-            seat="london",
-            seat_org="home-office",
-        ),
-        Office(
-            "uk-prime-minister",
-            "Prime Minister of the United Kingdom",
-            "prime-minister",
-            "united-kingdom",
-            "uk",
-            "en",
-            "The Prime Minister",
-            "The Prime Minister",
-            "Dear Prime Minister",
-            seat="downing-street",
-        ),
-        Office(
-            "be-prime-minister",
-            "Prime Minister of Belgium",
-            "prime-minister",
-            "belgian-federal-government",
-            "be",
-            "fr",
-            "Monsieur le Premier Ministre",
-            "Madame la Première Ministre",
-            "Dear Prime Minister",
-            seat="bruxelles",
-            seat_org="belgian-federal-government",
-        ),
-        Office(
-            "be-asylum",
-            "Belgian Secretary of State for Asylum and Migration",
-            "secretary-of-state-for-asylum-and-migration",
-            "belgian-federal-government",
-            "be",
-            "fr",
-            "Monsieur le Secrétaire d'État à l'Asile et la Migration",
-            "Madame la Secrétaire d'État à l'Asile et la Migration",
-            "Dear Secretary of State",
-            seat="bruxelles",
-            seat_org="belgian-federal-government",
-        ),
-        Office(
-            "eu-home-affairs",
-            "European Commissioner for Home Affairs",
-            "commissioner-for-home-affairs",
-            "european-commission",
-            "eu",
-            "en",
-            "The Commissioner for Home Affairs",
-            "The Commissioner for Home Affairs",
-            "Dear Commissioner",
-            seat="bruxelles",
-            seat_org="european-commission",
-        ),
-    ]
+    out = [_national_office(entry) for entry in _OFFICES["national"]]
+    prefect = _OFFICES["prefect"]
     for code, name, gen, pref in DEPARTMENTS:
         dept = places["pas-de-calais" if code == "62" else f"dept-{code}"]
         org_slug = "prefecture-" + slugify(name)
         orgs[org_slug] = _real(
-            org_slug, f"Préfecture {gen}", "fr", "government-body", town=slugify(pref)
+            org_slug,
+            prefect["prefecture"].format(de=gen),
+            "fr",
+            "government-body",
+            town=slugify(pref),
         )
         out.append(
             Office(
                 f"prefect-{code}",
-                f"Prefect of {_en_dept(name)}",
+                prefect["label"].format(name=_en_dept(name)),
                 "prefect",
                 org_slug,
                 "fr",
                 "fr",
-                f"Monsieur le Préfet {gen}",
-                f"Madame la Préfète {gen}",
-                "Dear Prefect",
+                prefect["address_m"].format(de=gen),
+                prefect["address_f"].format(de=gen),
+                prefect["salute"],
                 seat=slugify(pref),
                 seat_org=org_slug,
                 scope=dept.slug,
             )
         )
+    mayor = _OFFICES["mayor"]
     for town_name, where, _region, weight, _size in TOWNS:
-        if weight < 2 or where == "uk" or town_name == "Zeebrugge":  # not a municipality
+        if weight < 2 or where == "uk" or town_name in NOT_MUNICIPALITIES:
             continue
         town = places[slugify(town_name)]
         if where == "be":
-            hall = ("Stad " if town.lang == "nl" else "Ville de ") + town_name
             lang = "nl" if town.lang == "nl" else "fr"
-            m = ("De Burgemeester van " if lang == "nl" else "Monsieur le Bourgmestre ") + (
-                town_name if lang == "nl" else town.de
-            )
-            f = ("De Burgemeester van " if lang == "nl" else "Madame la Bourgmestre ") + (
-                town_name if lang == "nl" else town.de
-            )
+            forms = mayor[f"be_{lang}"]
         else:
-            hall, lang = f"Mairie {town.de}", "fr"
-            m, f = f"Monsieur le Maire {town.de}", f"Madame la Maire {town.de}"
+            lang, forms = "fr", mayor["fr"]
+        hall = forms["town_hall"].format(name=town_name, de=town.de)
+        m = forms["address_m"].format(name=town_name, de=town.de)
+        f = forms["address_f"].format(name=town_name, de=town.de)
         org_slug = "town-hall-" + town.slug
         orgs[org_slug] = _real(org_slug, hall, lang, "government-body", town=town.slug)
         out.append(
             Office(
                 f"mayor-{town.slug}",
-                f"Mayor of {town_name}",
+                mayor["label"].format(name=town_name),
                 "mayor",
                 org_slug,
                 town.country,
                 lang,
                 m,
                 f,
-                "Dear Mayor",
+                mayor["salute"],
                 seat=town.slug,
                 seat_org=org_slug,
                 scope=town.slug,
@@ -1388,23 +787,7 @@ def _offices(places: dict[str, Place], orgs: dict[str, Org]) -> list[Office]:
 
 
 def _en_dept(name: str) -> str:
-    return (
-        f"the {name}"
-        if name
-        in {
-            "Nord",
-            "Pas-de-Calais",
-            "Calvados",
-            "Rhône",
-            "Finistère",
-            "Doubs",
-            "Loiret",
-            "Bas-Rhin",
-            "Val-de-Marne",
-            "Puy-de-Dôme",
-        }
-        else name
-    )
+    return f"the {name}" if name in ENGLISH_ARTICLE else name
 
 
 def _tenures(

