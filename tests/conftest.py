@@ -1,7 +1,13 @@
-"""Shared fixtures. Tests that need ../shared/corpus skip *with a reason* when it is absent."""
+"""Shared fixtures. Tests that need ../shared/corpus skip *with a reason* when it is absent.
+
+Tests that need a program that is not a Python package (Chromium, Virtuoso) call
+:func:`require_part`: on a developer's machine they skip and say how to install it; under
+``CI=true`` (where ``.ci/run`` installs them) a missing part fails the test instead.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,7 +54,19 @@ def seed_path() -> Path:
 @pytest.fixture(autouse=True)
 def _no_archive_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A shell's $ARCHIVE_STORE or $ARCHIVE_ENDPOINT must not steer the tests."""
-    import os
-
     for name in [n for n in os.environ if n.startswith("ARCHIVE_")]:
         monkeypatch.delenv(name)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_part(available: bool, what: str, how: str) -> None:
+    """Skip (saying how to get ``what``) when it is missing; under CI=true, fail instead."""
+    if available:
+        return
+    message = f"{what} is not available; {how}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: .ci/run must install it)", pytrace=False)
+    pytest.skip(message)

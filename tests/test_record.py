@@ -72,7 +72,7 @@ def transcription(path: Path) -> str:
 
 
 def test_body_matches_the_transcription_word_for_word(root):
-    from conftest import TRANSCRIPTION
+    from tests.conftest import TRANSCRIPTION
 
     tei_words = reading_text(root).split(" ")
     txt_words = transcription(TRANSCRIPTION).split(" ")
@@ -99,7 +99,7 @@ def seed_corrected_words(seed: str) -> tuple[list[str], list[str]]:
 
 
 def test_transcription_is_the_seed_with_only_the_documented_corrections(seed_path):
-    from conftest import TRANSCRIPTION
+    from tests.conftest import TRANSCRIPTION
 
     main, note = seed_corrected_words(seed_path.read_text(encoding="utf-8"))
     text = transcription(TRANSCRIPTION)

@@ -13,6 +13,7 @@ from archive.rdf.extract import extract_file
 from archive.rdf.namespaces import CITO, DCTERMS, FABIO, ORG, PROV, SCHEMA, SKOS, TIME
 from archive.rdf.uris import DEFAULT_BASE
 from archive.shacl.reference import load_shapes, validate_document
+from tests.conftest import RECORD
 
 B = DEFAULT_BASE
 DOC = URIRef(f"{B}/id/document/calais-2014-07-10")
@@ -27,7 +28,7 @@ GROUP = URIRef(f"{B}/id/group/libe-vice-presidents")
 
 @pytest.fixture(scope="module")
 def letter() -> DocumentGraph:
-    return extract_file(__import__("conftest").RECORD).documents[0]
+    return extract_file(RECORD).documents[0]
 
 
 def run(letter: DocumentGraph, mutate: Callable[[Graph], None]):

@@ -24,6 +24,8 @@ from archive.store.client import Endpoint
 from archive.store.embedded import EmbeddedStore
 from archive.store.remote import RemoteStore
 
+from ..conftest import require_part
+
 
 def oxigraph_binary() -> str | None:
     here = Path(sys.executable).parent / "oxigraph"
@@ -62,8 +64,11 @@ def start_oxigraph(
     location: Path, port: int | None = None, timeout: float = 30.0
 ) -> OxigraphServer:
     binary = oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server binary (PyPI package `oxigraph`) is not installed")
+    require_part(
+        binary is not None,
+        "the oxigraph server",
+        "install the test extra: pip install -e '.[test]' (PyPI package `oxigraph`)",
+    )
     port = port or free_port()
     location.mkdir(parents=True, exist_ok=True)
     log = location.with_suffix(".log")

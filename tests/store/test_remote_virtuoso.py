@@ -23,6 +23,7 @@ from archive.store.base import Outcome
 from archive.store.client import Endpoint
 from archive.store.remote import RemoteStore
 
+from ..conftest import require_part
 from .conftest import free_port
 from .synthetic import BASE, build, small_archive
 from .test_query_saved import run
@@ -31,13 +32,16 @@ VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt") or shutil.which("isql")
 INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 
-pytestmark = [
-    pytest.mark.server,
-    pytest.mark.skipif(
-        VIRTUOSO is None or ISQL is None or not INI.is_file(),
-        reason="Virtuoso is not installed (Debian: apt-get install virtuoso-opensource)",
-    ),
-]
+pytestmark = [pytest.mark.server]
+
+
+@pytest.fixture(autouse=True)
+def _virtuoso_installed() -> None:
+    require_part(
+        VIRTUOSO is not None and ISQL is not None and INI.is_file(),
+        "Virtuoso",
+        "install it with: apt-get install virtuoso-opensource",
+    )
 
 
 @dataclass
