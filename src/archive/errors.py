@@ -35,6 +35,11 @@ class StoreUnavailable(StoreError):
     """The server could not be reached (refused, timed out) after every retry."""
 
 
+class StoreNeedsRepair(StoreError):
+    """The store is not in a state to answer from (an interrupted load or rebuild, an older
+    format): a reading command refuses and says what to run; a writing one repairs it first."""
+
+
 class UpdateOutcomeUnknown(StoreError):
     """The update was sent but no answer came back: it may or may not have been applied."""
 

@@ -53,7 +53,11 @@ def test_list_and_stats(loaded: Path) -> None:
     stats = json.loads(r.output)
     assert stats["documents"] == 1 and stats["document_triples"] == doc["triples"]
     assert stats["cosignatory_pairs"] == 325  # 26 signatories
-    assert stats["indexes_in_step"] == {"cosignatories": True, "addressee-years": True}
+    assert stats["indexes_in_step"] == {
+        "cosignatories": True,
+        "addressee-years": True,
+        "merged graph": True,
+    }
 
 
 def test_query_formats_and_saved_queries(loaded: Path) -> None:

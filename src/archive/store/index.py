@@ -58,8 +58,12 @@ def _objects(doc: str, triples: Iterable[NTriple], predicate: str) -> list[str]:
 
 
 def cosignatory_keys(doc: str, triples: Iterable[NTriple]) -> set[Key]:
-    """Every pair of the document's senders named by IRI, in IRI order."""
-    senders = sorted({o for o in _objects(doc, triples, SENDER) if o.startswith("<")})
+    """Every pair of the document's senders named by IRI, in IRI order (by the IRIs' text,
+    as ``STR(?a) < STR(?b)`` compares them: not by their N-Triples form, in which ``<a>``
+    sorts after ``<a-b>``)."""
+    senders = sorted(
+        {o for o in _objects(doc, triples, SENDER) if o.startswith("<")}, key=lambda o: o[1:-1]
+    )
     return set(itertools.combinations(senders, 2))
 
 
