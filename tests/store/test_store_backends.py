@@ -215,9 +215,9 @@ def test_unloadable_documents_are_refused_with_a_reason(store: Store) -> None:
 
 
 def test_reindex_repairs_a_damaged_index(store: Store, monkeypatch) -> None:
-    import archive.store.base
+    import archive.store.repair
 
-    monkeypatch.setattr(archive.store.base, "REBUILD_CHUNK", 3)  # several requests per index
+    monkeypatch.setattr(archive.store.repair, "REBUILD_CHUNK", 3)  # several requests per index
     load(store, docs())
     good = store.cosignatory_index()
     store._update(f"DROP GRAPH <{store.index_graph}>")

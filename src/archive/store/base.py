@@ -24,23 +24,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import IO, Any, Literal
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import IO, Any
 
 import pyoxigraph as ox
-from rdflib import Literal as RDFLiteral
-from rdflib import URIRef
 
-from archive.errors import (
-    QueryError,
-    StoreError,
-    StoreNeedsRepair,
-    StoreUnavailable,
-    UpdateOutcomeUnknown,
-    UsageError,
-)
+from archive.errors import QueryError, StoreError, StoreNeedsRepair, StoreUnavailable, UsageError
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.namespaces import ARC, DCTERMS, PREFIXES, RDF, XSD
 from archive.rdf.uris import URIs
@@ -50,9 +40,8 @@ from archive.store.catalog import (
     FIELDS,
     STORE_FORMAT,
     TOMBSTONES_SLUG,
-    Change,
-    ChangePage,
     DocumentInfo,
+    Layout,
     Stamp,
     entry_lines,
     later,
@@ -60,14 +49,25 @@ from archive.store.catalog import (
     tombstone_lines,
 )
 from archive.store.document import StoreDocument, nt, prepare
-from archive.store.index import COSIGNATORIES, INDEXES, CountIndex, Key, NTriple
-
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-Row = tuple[OxTerm | None, ...]
+from archive.store.harvest import Harvesting
+from archive.store.index import COSIGNATORIES, INDEXES, CountIndex, Key
+from archive.store.repair import Repairing
+from archive.store.sparql import chunks, iri, lit, looks_like_iri, resend, values_of
+from archive.store.updates import Updates
+from archive.store.values import (
+    Health,
+    LoadResult,
+    Outcome,
+    OxTerm,
+    QueryResult,
+    Row,
+    StoreStats,
+    _failed,
+    _reason,
+    result_from_ox,
+)
 
 DEFAULT_BATCH = 100
-REBUILD_CHUNK = 50_000  # index keys per request when rebuilding
-REPAIR_CHUNK = 500  # documents per request when finishing an interrupted load
 
 EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
     "nquads": ox.RdfFormat.N_QUADS,
@@ -79,13 +79,13 @@ EXPORT_FORMATS: dict[str, ox.RdfFormat] = {
 
 __all__ = [
     "CATALOG_SLUG",
-    "Change",
-    "ChangePage",
     "DocumentInfo",
     "Health",
     "LoadResult",
     "Outcome",
+    "OxTerm",
     "QueryResult",
+    "Row",
     "Store",
     "StoreStats",
     "chunks",
@@ -95,159 +95,8 @@ __all__ = [
     "lit",
     "now_iso",
     "nt",
+    "result_from_ox",
 ]
-
-
-# --- values ------------------------------------------------------------------------------------
-
-
-class Outcome(StrEnum):
-    LOADED = "loaded"  # a new document graph
-    REPLACED = "replaced"  # the document changed: its graph was replaced
-    UNCHANGED = "unchanged"  # same source digest: nothing written
-    FAILED = "failed"  # nothing of this document was written
-
-
-@dataclass(slots=True)
-class LoadResult:
-    """What happened to one document."""
-
-    slug: str
-    graph: str
-    outcome: Outcome
-    triples: int = 0
-    source: str | None = None
-    error: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "slug": self.slug,
-            "graph": self.graph,
-            "outcome": self.outcome.value,
-            "triples": self.triples,
-        }
-        if self.source:
-            out["source"] = self.source
-        if self.error:
-            out["error"] = self.error
-        return out
-
-
-@dataclass
-class StoreStats:
-    location: str
-    backend: str
-    documents: int
-    document_triples: int
-    merged_triples: int
-    quads: int
-    graphs: int
-    cosignatory_pairs: int
-    tombstones: int = 0
-    merged_graph: str = "default graph"
-    earliest: str | None = None
-    latest: str | None = None
-    undated: int = 0
-    last_loaded: str | None = None
-    disk_bytes: int | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-@dataclass
-class QueryResult:
-    """A query's answer, whatever the backend: rows of pyoxigraph terms, a boolean, or triples."""
-
-    kind: Literal["select", "ask", "graph"]
-    variables: list[str] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[ox.Triple] = field(default_factory=list)
-
-    def records(self) -> list[dict[str, OxTerm]]:
-        """Rows as dicts without unbound variables (handy in tests and scripts)."""
-        return [
-            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None}
-            for row in self.rows
-        ]
-
-    def values(self) -> list[tuple[str | None, ...]]:
-        """Rows as plain strings: IRIs and lexical forms."""
-        return [tuple(None if t is None else t.value for t in row) for row in self.rows]
-
-
-def result_from_ox(answer: Any) -> QueryResult:
-    """Normalise what ``pyoxigraph`` returns (or parses) into a :class:`QueryResult`."""
-    if isinstance(answer, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(answer))
-    if isinstance(answer, ox.QuerySolutions):
-        variables = [v.value for v in answer.variables]
-        rows = [tuple(sol[i] for i in range(len(variables))) for sol in answer]
-        return QueryResult("select", variables=variables, rows=rows)
-    return QueryResult("graph", triples=list(answer))
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The store's state: its format, where its merged graph is, the last sequence and datestamp.
-
-    ``format`` is None for a store nothing was written to yet, 1 for a store written by an
-    earlier version (documents, but no merged graph), :data:`STORE_FORMAT` otherwise.
-    """
-
-    format: int | None
-    merged: str | None  # None: the store's default graph
-    last_sequence: int = 0
-    last_datestamp: str | None = None
-    unfinished: tuple[str, ...] = ()  # rebuilds that were interrupted: "merged", "indexes"
-
-
-@dataclass
-class Health:
-    """What stops a store from answering correctly, and what repairing it would do."""
-
-    location: str
-    format: int | None
-    pending: int = 0  # documents written by a bulk load whose index share is not applied
-    unfinished: tuple[str, ...] = ()
-    temporary_files: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems()
-
-    def problems(self) -> list[str]:
-        out = []
-        if self.format is not None and self.format < STORE_FORMAT:
-            out.append(
-                f"was written by an earlier version of archive (store format {self.format}: no "
-                "merged graph, no harvest datestamps)"
-            )
-        if self.pending:
-            out.append(
-                f"holds an interrupted load: {self.pending} document(s) it wrote still need "
-                "their share of the count indexes"
-            )
-        for what in self.unfinished:
-            out.append(f"holds an interrupted rebuild of the {what}")
-        if self.temporary_files:
-            out.append(f"holds {self.temporary_files} temporary file(s) of an interrupted load")
-        return out
-
-    def message(self) -> str:
-        return f"the store at {self.location} " + "; it ".join(self.problems())
-
-
-# --- rendering for SPARQL Update -------------------------------------------------------------
-
-
-def iri(value: str) -> str:
-    return nt(URIRef(value))
-
-
-def lit(value: object, datatype: URIRef | None = None) -> str:
-    return RDFLiteral(value, datatype=datatype).n3() if datatype else RDFLiteral(value).n3()
 
 
 def fingerprint(doc: DocumentGraph | StoreDocument) -> str:
@@ -262,19 +111,10 @@ def keys_of(doc: DocumentGraph | StoreDocument) -> dict[str, set[Key]]:
     return {name: set(keys) for name, keys in prepare(doc).keys.items()}
 
 
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), max(1, size)):
-        yield items[i : i + size]
-
-
-def _values(graphs: Iterable[str]) -> str:
-    return " ".join(iri(g) for g in graphs)
-
-
 # --- the store -------------------------------------------------------------------------------
 
 
-class Store(ABC):
+class Store(Updates, Harvesting, Repairing, ABC):
     """What every backend offers. Subclasses supply the primitives: read, update, query, quads."""
 
     backend = "abstract"
@@ -313,7 +153,7 @@ class Store(ABC):
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad (or those of one named graph), streamed, for export."""
 
-    def close(self) -> None:  # noqa: B027 - optional for backends with nothing to release
+    def close(self) -> None:
         """Release the store (file lock, connections)."""
 
     def __enter__(self) -> Store:
@@ -405,7 +245,7 @@ class Store(ABC):
             ]
             if merged:
                 lines.append(f"{c} {cat.MERGED} {iri(merged)}")
-            self._apply(f"INSERT DATA {{ GRAPH {c} {{ {' . '.join(lines)} }} }}", _resend)
+            self._apply(f"INSERT DATA {{ GRAPH {c} {{ {' . '.join(lines)} }} }}", resend)
             layout = self.layout(refresh=True)
         return layout
 
@@ -431,7 +271,7 @@ class Store(ABC):
             gs = list(graphs)
             if not gs:
                 return []
-            values = "VALUES ?g { " + _values(gs) + " }"
+            values = "VALUES ?g { " + values_of(gs) + " }"
         # One pattern, pivoted here: with seven OPTIONALs, pyoxigraph joined the whole catalog
         # for each lookup (28 ms per document at 100,000 documents).
         q = f"""SELECT ?g ?p ?o WHERE {{
@@ -479,7 +319,7 @@ class Store(ABC):
 
     def find(self, ref: str) -> DocumentInfo | None:
         """A document by slug, document URI or graph URI."""
-        if not _looks_like_iri(ref):
+        if not looks_like_iri(ref):
             docs = self._catalog([self.uris.graph(ref)])
             return docs[0] if docs else None
         docs = self._catalog([ref])
@@ -608,93 +448,6 @@ WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{self.base}/graph/"
             text = bind_parameters(text, params)
         return self._query(text)
 
-    # harvesting -------------------------------------------------------------------------------
-
-    def changes(
-        self,
-        since: str | None = None,
-        until: str | None = None,
-        after: int | None = None,
-        limit: int = 100,
-    ) -> ChangePage:
-        """Documents loaded or changed, and documents removed (tombstones), in harvest order.
-
-        The order is by datestamp, then by sequence number (the order the store wrote them
-        in); it is total and stable, and every write comes after every record already in the
-        store, so a harvest that pages with ``after=page.cursor`` neither loses nor repeats a
-        record while documents are loaded or removed. ``since`` and ``until`` bound the
-        datestamps, inclusively, at their own granularity (``2026-11-29`` or
-        ``2026-11-29T12:00:00Z``). A changed document moves to the end with its new datestamp;
-        a removed one is answered by its tombstone.
-        """
-        if limit < 1:
-            raise UsageError("limit must be at least 1")
-        layout = self.layout(refresh=True)
-        last = layout.last_sequence
-        cursor = after or 0
-        if since and after is None:
-            first = self._first_sequence_since(since)
-            if first is None:
-                return ChangePage([], _resend)
-            cursor = first - 1
-        out: list[Change] = []
-        window = max(256, limit)
-        while cursor < last:
-            high = min(cursor + window, last)
-            for change in self._changes_between(cursor + 1, high):
-                if until and change.datestamp[: len(until)] > until:
-                    return ChangePage(out, _resend)
-                if since and change.datestamp[: len(since)] < since:
-                    continue
-                out.append(change)
-                if len(out) == limit:
-                    more = change.sequence < last
-                    return ChangePage(out, change.sequence if more else None)
-            cursor = high
-        return ChangePage(out, _resend)
-
-    def _first_sequence_since(self, since: str) -> int | None:
-        stamp = lit(since)
-        q = f"""SELECT (MIN(?n) AS ?first) WHERE {{
-  {{ GRAPH {iri(self.catalog_graph)} {{ ?e {cat.SEQUENCE} ?n ; {cat.MODIFIED} ?m }} }}
-  UNION {{ GRAPH {iri(self.tombstone_graph)} {{ ?e {cat.SEQUENCE} ?n ; {cat.MODIFIED} ?m }} }}
-  FILTER (SUBSTR(STR(?m), 1, {len(since)}) >= {stamp}) }}"""
-        ((first,),) = self._select(q).values()
-        return int(first) if first is not None else None
-
-    def _changes_between(self, low: int, high: int) -> list[Change]:
-        numbers = " ".join(str(i) for i in range(low, high + 1))
-        q = f"""SELECT ?e ?deleted ?p ?o WHERE {{ VALUES ?n {{ {numbers} }}
-  {{ GRAPH {iri(self.catalog_graph)} {{ ?e {cat.SEQUENCE} ?n ; ?p ?o }} BIND (false AS ?deleted) }}
-  UNION
-  {{ GRAPH {iri(self.tombstone_graph)} {{ ?e {cat.SEQUENCE} ?n ; ?p ?o }} BIND (true AS ?deleted) }}
-}}"""
-        entries: dict[tuple[str, bool], dict[str, str]] = {}
-        for e, deleted, p, o in self._select(q).rows:
-            key = (e.value, deleted.value == "true")  # type: ignore[union-attr]
-            prop = p.value  # type: ignore[union-attr]
-            if prop in FIELDS:
-                entries.setdefault(key, {})[FIELDS[prop]] = o.value  # type: ignore[union-attr]
-        out = []
-        for (graph, deleted), e in entries.items():
-            if "sequence" not in e or "modified" not in e:
-                continue
-            info = None if deleted else self._info(graph, e)
-            out.append(
-                Change(
-                    sequence=int(e["sequence"]),
-                    datestamp=e["modified"],
-                    graph=graph,
-                    document=e.get("document", ""),
-                    slug=e.get("slug") or self.uris.slug_of_graph(graph) or graph,
-                    deleted=deleted,
-                    created=e.get("created"),
-                    info=info,
-                )
-            )
-        out.sort(key=lambda c: c.sequence)
-        return out
-
     # writing ----------------------------------------------------------------------------------
 
     def load(
@@ -756,7 +509,7 @@ WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{self.base}/graph/"
         self._end_load(done)
         return results
 
-    def _end_load(self, done: Callable[[LoadResult], None]) -> None:  # noqa: B027
+    def _end_load(self, done: Callable[[LoadResult], None]) -> None:
         """Write what a backend held back (the embedded store's bulk buffer)."""
 
     def _prepare(
@@ -967,314 +720,6 @@ WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{self.base}/graph/"
         self._advance(sequence, stamp)
         return info
 
-    def tombstones(self) -> list[Change]:
-        """Every removed document still remembered, oldest removal first."""
-        q = f"""SELECT ?e ?p ?o WHERE {{ GRAPH {iri(self.tombstone_graph)} {{ ?e ?p ?o }} }}"""
-        entries: dict[str, dict[str, str]] = {}
-        for e, p, o in self._select(q).values():
-            if p in FIELDS:
-                entries.setdefault(e, {})[FIELDS[p]] = o  # type: ignore[index]
-        out = [
-            Change(
-                sequence=int(v.get("sequence") or 0),
-                datestamp=v.get("modified", ""),
-                graph=g,  # type: ignore[arg-type]
-                document=v.get("document", ""),
-                slug=v.get("slug") or self.uris.slug_of_graph(g) or g,  # type: ignore[arg-type]
-                deleted=True,
-                created=v.get("created"),
-            )
-            for g, v in entries.items()
-        ]
-        return sorted(out, key=lambda c: c.sequence)
-
-    # rebuilding and repairing -------------------------------------------------------------------
-
-    def rebuild_index(self) -> dict[str, int]:
-        """Recompute every count index from the document graphs; returns their key counts."""
-        self._mark_unfinished("indexes")
-        sizes = {}
-        for index in INDEXES:
-            counts = self.computed_counts(index)
-            # in parts, to bound memory (one request for 770,000 pairs took 11 GB)
-            self._apply(f"DROP SILENT GRAPH {iri(index.graph(self.base))}", _resend)
-            items = list(counts.items())
-            for part in chunks(items, REBUILD_CHUNK):
-                self._apply(
-                    " ;\n".join(self._index_ops(index, Counter(dict(part)), current={})), _resend
-                )
-            sizes[index.name] = len(counts)
-        self._mark_finished("indexes")
-        return sizes
-
-    def rebuild_merged(self) -> int:
-        """Recompute the merged graph from the document graphs; returns its size."""
-        self._mark_unfinished("merged graph")
-        m = self.layout().merged
-        self._apply(f"DROP SILENT GRAPH {iri(m)}" if m else "DROP SILENT DEFAULT", _resend)
-        graphs = [d.graph for d in self._catalog()]
-        for part in chunks(graphs, REPAIR_CHUNK):
-            self._apply(self._merged_copy(list(part)), _resend)
-        self._mark_finished("merged graph")
-        return self._count_merged()
-
-    def _mark_unfinished(self, what: str) -> None:
-        c = iri(self.catalog_graph)
-        triple = f"{c} {iri(ARC.unfinished)} {lit(what)}"
-        self._apply(f"INSERT DATA {{ GRAPH {c} {{ {triple} }} }}", _resend)
-
-    def _mark_finished(self, what: str) -> None:
-        c = iri(self.catalog_graph)
-        triple = f"{c} {iri(ARC.unfinished)} {lit(what)}"
-        self._apply(f"DELETE DATA {{ GRAPH {c} {{ {triple} }} }}", _resend)
-        self._layout = None
-
-    def repair(self) -> list[str]:
-        """Bring the store to a state it can answer from; returns what was done.
-
-        Finishes an interrupted load (applies the index share of the documents it wrote),
-        redoes an interrupted rebuild, removes temporary files, and upgrades a store written
-        by an earlier version (format 1: it gets its merged graph, harvest datestamps and
-        co-signatory pairs in IRI order). Documents a load wrote are whole (each was written in
-        one transaction or one atomic bulk write); nothing is lost.
-        """
-        done: list[str] = []
-        removed = self._remove_temporary_files()
-        if removed:
-            done.append(f"removed {removed} temporary file(s) of an interrupted load")
-        layout = self.layout(refresh=True)
-        if layout.format is not None and layout.format < STORE_FORMAT:
-            done += self._upgrade()
-            layout = self.layout(refresh=True)
-        pending = self._pending_graphs()
-        if pending:
-            for part in chunks(pending, REPAIR_CHUNK):
-                self._finish_pending(list(part), _resend)
-            done.append(
-                f"finished an interrupted load: applied the index share of {len(pending)} "
-                "document(s) it had written"
-            )
-        for what in layout.unfinished:
-            if what == "indexes":
-                self.rebuild_index()
-            elif what == "merged graph":
-                self.rebuild_merged()
-            done.append(f"redid an interrupted rebuild of the {what}")
-        self._layout = None
-        self.notes += done
-        return done
-
-    def _remove_temporary_files(self) -> int:
-        return 0
-
-    def _pending_graphs(self) -> list[str]:
-        q = f"""SELECT ?g WHERE {{ GRAPH {iri(self.catalog_graph)} {{
-  ?g {cat.PENDING} ?x }} }}"""
-        return sorted({g for (g,) in self._select(q).values()})  # type: ignore[misc]
-
-    def _finish_pending(self, graphs: list[str], keys: dict[str, Counter[Key]] | None) -> None:
-        """Apply the index share of documents a bulk write stored, clear their flags, and
-        tidy the state (a bulk write can only add): one transaction."""
-        if keys is None:
-            keys = {index.name: Counter() for index in INDEXES}
-            predicates = tuple({p for index in INDEXES for p in index.predicates})
-            for doc, triples in self._stored_triples(graphs, predicates).values():
-                for index in INDEXES:
-                    keys[index.name].update(index.keys(doc, triples))
-        c = iri(self.catalog_graph)
-        ops = [
-            f"""DELETE {{ GRAPH {c} {{ ?g {cat.PENDING} ?x }} }}
-WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH {c} {{ ?g {cat.PENDING} ?x }} }}""",
-            self._tombstone_delete(graphs),
-        ]
-        for index in INDEXES:
-            ops += self._index_ops(index, keys[index.name])
-        layout = self._read_layout()
-        ops += self._state_ops(layout.last_sequence, layout.last_datestamp or now_iso())
-        self._apply(" ;\n".join(ops), lambda: not set(graphs) & set(self._pending_graphs()))
-
-    def _upgrade(self) -> list[str]:
-        """Format 1 -> 2: harvest datestamps and sequence numbers for every catalog entry, the
-        merged graph, the indexes rebuilt (co-signatory pairs in IRI order), the state."""
-        docs = sorted(self._catalog(), key=lambda d: (d.modified or "", d.slug or d.graph))
-        c = iri(self.catalog_graph)
-        merged = self._decide_merged_graph()
-        state = [f"{c} {cat.TYPE} {cat.CATALOG}"]
-        if merged:
-            state.append(f"{c} {cat.MERGED} {iri(merged)}")
-        self._apply(f"INSERT DATA {{ GRAPH {c} {{ {' . '.join(state)} }} }}", _resend)
-        self._layout = Layout(STORE_FORMAT, merged)
-        last = now_iso()
-        for start, part in enumerate(chunks(docs, REPAIR_CHUNK)):
-            lines = []
-            for i, d in enumerate(part, start=start * REPAIR_CHUNK + 1):
-                g = iri(d.graph)
-                stamp = d.modified or last
-                lines += [
-                    f"{g} {cat.CREATED} {cat.datetime_literal(stamp)}",
-                    f"{g} {cat.SEQUENCE} {cat.integer(i)}",
-                ]
-            self._apply(f"INSERT DATA {{ GRAPH {c} {{ {' . '.join(lines)} }} }}", _resend)
-        stamp = max([d.modified or "" for d in docs] or [last]) or last
-        self._apply(" ;\n".join(self._state_ops(len(docs), stamp)), _resend)
-        self.rebuild_merged()
-        self.rebuild_index()
-        self._apply(
-            f"INSERT DATA {{ GRAPH {c} {{ {c} {cat.FORMAT} {lit(STORE_FORMAT, XSD.integer)} }} }}",
-            _resend,
-        )
-        self._layout = None
-        return [
-            f"upgraded the store from format 1 to {STORE_FORMAT}: merged graph built, "
-            f"indexes rebuilt, harvest order given to {len(docs)} document(s)"
-        ]
-
-    # SPARQL Update pieces ---------------------------------------------------------------------
-
-    def _apply(self, update: str, landed: Callable[[], bool] | None) -> None:
-        """Send an update; when a server's answer was lost, check whether it landed (and send
-        it again if not). ``_resend``: the update can be applied twice to the same effect."""
-        try:
-            self._update(update)
-        except UpdateOutcomeUnknown:
-            if landed is not None and landed():
-                return
-            if landed is None:
-                raise
-            self._update(update)  # not applied: it is safe to send again
-
-    def _landed(self, expected: dict[str, str | None]) -> bool:
-        found = {d.graph: d.sha256 for d in self._catalog(expected)}
-        return all(found.get(g) == sha for g, sha in expected.items())
-
-    def _merged_release(self, graphs: list[str]) -> str:
-        """Take these documents' triples out of the merged graph, unless another document
-        (not one of these) states them too."""
-        gs = ", ".join(iri(g) for g in graphs)
-        return f"""DELETE {{ {self._in_merged("?s ?p ?o")} }}
-WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH ?g {{ ?s ?p ?o }}
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }}
-    FILTER ({self._document_graph_filter("?h")} && ?h NOT IN ({gs})) }} }}"""
-
-    def _merged_copy(self, graphs: list[str]) -> str:
-        return f"""INSERT {{ {self._in_merged("?s ?p ?o")} }}
-WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH ?g {{ ?s ?p ?o }} }}"""
-
-    def _tombstone_delete(self, graphs: list[str]) -> str:
-        t = iri(self.tombstone_graph)
-        return f"""DELETE {{ GRAPH {t} {{ ?g ?p ?o }} }}
-WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH {t} {{ ?g ?p ?o }} }}"""
-
-    def _catalog_delete(self, graphs: list[str]) -> str:
-        c = iri(self.catalog_graph)
-        return f"""DELETE {{ GRAPH {c} {{ ?g ?p ?o }} }}
-WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH {c} {{ ?g ?p ?o }} }}"""
-
-    def _state_ops(self, sequence: int, stamp: str) -> list[str]:
-        c = iri(self.catalog_graph)
-        return [
-            f"DELETE WHERE {{ GRAPH {c} {{ {c} {cat.LAST_SEQUENCE} ?n }} }}",
-            f"DELETE WHERE {{ GRAPH {c} {{ {c} {cat.MODIFIED} ?m }} }}",
-            f"INSERT DATA {{ GRAPH {c} {{ {c} {cat.LAST_SEQUENCE} {cat.integer(sequence)} . "
-            f"{c} {cat.MODIFIED} {cat.datetime_literal(stamp)} }} }}",
-        ]
-
-    def _old_keys(self, graphs: list[str]) -> dict[str, Counter[Key]]:
-        """Each index's keys of the stored documents ``graphs``, negated (to subtract)."""
-        deltas: dict[str, Counter[Key]] = {index.name: Counter() for index in INDEXES}
-        if not graphs:
-            return deltas
-        predicates = tuple({p for index in INDEXES for p in index.predicates})
-        for doc, triples in self._stored_triples(graphs, predicates).values():
-            for index in INDEXES:
-                deltas[index.name].subtract(index.keys(doc, triples))
-        return deltas
-
-    def _stored_triples(
-        self, graphs: list[str] | None, predicates: Iterable[str]
-    ) -> dict[str, tuple[str, list[NTriple]]]:
-        """graph -> (document, its triples with these predicates), as stored."""
-        values = ""
-        if graphs is not None:
-            values = "VALUES ?g { " + _values(graphs) + " }"
-        preds = " ".join(predicates)
-        q = f"""SELECT ?g ?doc ?p ?o WHERE {{
-  {values}
-  GRAPH {iri(self.catalog_graph)} {{ ?g {cat.ABOUT} ?doc }}
-  VALUES ?p {{ {preds} }}
-  GRAPH ?g {{ ?doc ?p ?o }}
-}}"""
-        out: dict[str, tuple[str, list[NTriple]]] = {}
-        for g, doc, p, o in self._select(q).rows:
-            entry = out.setdefault(g.value, (str(doc), []))  # type: ignore[union-attr]
-            entry[1].append((str(doc), str(p), str(o)))
-        return out
-
-    def index_triples(self, index: CountIndex, counts: dict[Key, int]) -> Iterator[ox.Triple]:
-        """An index for ``counts``, written whole."""
-        count = ox.NamedNode(str(index.count))
-        props = [ox.NamedNode(str(p)) for p in index.properties]
-        integer = ox.NamedNode(str(XSD.integer))
-        for key, k in counts.items():
-            if k <= 0:
-                continue
-            node = ox.NamedNode(index.node(self.base, key))
-            for prop, value in zip(props, key, strict=True):
-                yield ox.Triple(node, prop, _from_nt(value))
-            yield ox.Triple(node, count, ox.Literal(str(k), datatype=integer))
-
-    def _index_ops(
-        self, index: CountIndex, delta: Counter[Key], current: dict[str, int] | None = None
-    ) -> list[str]:
-        """DELETE DATA / INSERT DATA that add ``delta`` to an index's counts.
-
-        The current counts are read first and the new ones written as data: measured on
-        pyoxigraph, a ``DELETE/INSERT ... WHERE`` computing the counts in SPARQL cost several
-        times more per key than writing the computed triples.
-        """
-        changed = {key: k for key, k in delta.items() if k}
-        if not changed:
-            return []
-        if current is None:
-            current = self._key_counts(index, [index.node(self.base, k) for k in changed])
-        graph = iri(index.graph(self.base))
-        count = iri(index.count)
-        props = [iri(p) for p in index.properties]
-        deletes, inserts = [], []
-        for key, k in sorted(changed.items()):
-            node = iri(index.node(self.base, key))
-            old = current.get(node[1:-1], 0)
-            new = old + k
-            if new < 0:
-                raise StoreError(
-                    f"the {index.name} index is out of step with the documents ({key}); "
-                    "run `archive reindex`"
-                )
-            described = "\n".join(f"{node} {p} {v} ." for p, v in zip(props, key, strict=True))
-            if old:
-                deletes.append(f"{node} {count} {lit(old, XSD.integer)} .")
-            if new:
-                inserts.append(f"{node} {count} {lit(new, XSD.integer)} .")
-            if not old and new:
-                inserts.append(described)
-            elif old and not new:
-                deletes.append(described)
-        ops = []
-        if deletes:
-            ops.append(f"DELETE DATA {{ GRAPH {graph} {{\n" + "\n".join(deletes) + "\n} }")
-        if inserts:
-            ops.append(f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(inserts) + "\n} }")
-        return ops
-
-    def _key_counts(self, index: CountIndex, nodes: list[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for part in chunks(nodes, 20000):
-            q = f"""SELECT ?node ?n WHERE {{ VALUES ?node {{ {" ".join(iri(p) for p in part)} }}
-  GRAPH {iri(index.graph(self.base))} {{ ?node {iri(index.count)} ?n }} }}"""
-            for node, k in self._select(q).values():
-                out[node] = int(k)  # type: ignore[index,arg-type]
-        return out
-
     # export -----------------------------------------------------------------------------------
 
     def export(
@@ -1322,7 +767,7 @@ WHERE {{ VALUES ?g {{ {_values(graphs)} }} GRAPH {c} {{ ?g ?p ?o }} }}"""
 
     def resolve_graph(self, ref: str) -> str:
         """A graph given as a URI or a document slug."""
-        if _looks_like_iri(ref):
+        if looks_like_iri(ref):
             info = self.find(ref)
             return info.graph if info else ref
         info = self.find(ref)
@@ -1341,17 +786,6 @@ class _Counting:
             yield item
 
 
-def _resend() -> bool:
-    """For :meth:`Store._apply`: an update that is the same applied once or twice."""
-    return False
-
-
-def _from_nt(value: str) -> ox.NamedNode | ox.Literal:
-    """One term in N-Triples syntax (an index key component) as a pyoxigraph term."""
-    [triple] = ox.parse(f"<urn:x:s> <urn:x:p> {value} .", format=ox.RdfFormat.N_TRIPLES)
-    return triple.object  # type: ignore[return-value]
-
-
 def _check_document(doc: DocumentGraph | StoreDocument, base: str, internal: str) -> str | None:
     if not doc.graph.startswith(f"{base}/graph/"):
         return f"its graph {doc.graph} is not under this store's base {base}"
@@ -1364,17 +798,3 @@ def _check_document(doc: DocumentGraph | StoreDocument, base: str, internal: str
     if isinstance(doc, StoreDocument) and not doc.triples:
         return "the document has no triples"
     return None
-
-
-def _failed(doc: DocumentGraph | StoreDocument, reason: str) -> LoadResult:
-    source = str(doc.source) if doc.source else None
-    return LoadResult(doc.slug, doc.graph, Outcome.FAILED, source=source, error=reason)
-
-
-def _looks_like_iri(ref: str) -> bool:
-    return ":" in ref and not ref.startswith(("_:", ":"))
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text if len(text) < 500 else text[:500] + " …"

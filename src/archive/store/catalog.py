@@ -152,6 +152,21 @@ class Change:
         return out
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The store's state: its format, where its merged graph is, the last sequence and datestamp.
+
+    ``format`` is None for a store nothing was written to yet, 1 for a store written by an
+    earlier version (documents, but no merged graph), :data:`STORE_FORMAT` otherwise.
+    """
+
+    format: int | None
+    merged: str | None  # None: the store's default graph
+    last_sequence: int = 0
+    last_datestamp: str | None = None
+    unfinished: tuple[str, ...] = ()  # rebuilds that were interrupted: "merged", "indexes"
+
+
 @dataclass
 class ChangePage:
     """One page of :meth:`Store.changes`; ``cursor`` continues after it (None: no more)."""

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from archive.errors import QueryError, StoreError
 from archive.rdf.namespaces import sparql_prefixes
-from archive.store.base import QueryResult, Store, _resend, iri, result_from_ox
+from archive.store.base import QueryResult, Store, iri, resend, result_from_ox
 from archive.store.catalog import MERGED_SLUG
 from archive.store.client import SPARQL_JSON, Endpoint, SparqlHTTP
 
@@ -77,11 +77,11 @@ class RemoteStore(Store):
         triple into a named graph of ours, look for it in the default graph, take it away."""
         probe = self.uris.graph("_probe")
         node = iri(probe)
-        self._apply(f'INSERT DATA {{ GRAPH {node} {{ {node} {node} "probe" }} }}', _resend)
+        self._apply(f'INSERT DATA {{ GRAPH {node} {{ {node} {node} "probe" }} }}', resend)
         try:
             union = bool(self._select(f"ASK {{ {node} {node} ?o }}").boolean)
         finally:
-            self._apply(f"DROP SILENT GRAPH {node}", _resend)
+            self._apply(f"DROP SILENT GRAPH {node}", resend)
         return self.uris.graph(MERGED_SLUG) if union else None
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
