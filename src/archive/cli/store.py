@@ -194,9 +194,9 @@ def _stdout_is_terminal() -> bool:
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=100,
-    show_default=True,
-    help="Documents per transaction.",
+    default=None,
+    help="Documents per write: per transaction, and per bulk write of new documents into "
+    "the embedded store (default: 100 and 500).",
 )
 @click.option(
     "--atomic", is_flag=True, help="All documents in one transaction: all are loaded, or none."
@@ -221,7 +221,7 @@ def load_cmd(
     allow_invalid: bool,
     force: bool,
     jobs: int | None,
-    batch_size: int,
+    batch_size: int | None,
     atomic: bool,
     bulk: bool | None,
     fmt: str,

@@ -229,7 +229,7 @@ def ingest(
     allow_invalid: bool = False,
     force: bool = False,
     jobs: int | None = None,
-    batch_size: int = 100,
+    batch_size: int | None = None,
     atomic: bool = False,
     bulk: bool | None = None,
     on_file: Callable[[], None] | None = None,
@@ -295,7 +295,9 @@ def ingest(
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    kwargs: dict[str, Any] = {"force": force, "batch_size": batch_size, "atomic": atomic}
+    kwargs: dict[str, Any] = {"force": force, "atomic": atomic}
+    if batch_size:
+        kwargs["batch_size"] = batch_size
     if store.backend == "embedded":
         kwargs["bulk"] = bulk
     with interrupt:
