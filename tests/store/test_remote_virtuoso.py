@@ -168,3 +168,21 @@ def test_virtuoso_does_not_apply_an_update_request_atomically(
     assert r.status_code >= 400
     answer = vstore._select(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert answer.boolean is True
+
+
+def test_the_merged_graph_is_a_named_graph_on_virtuoso(vstore: RemoteStore) -> None:
+    """Virtuoso's default graph is the union of all its graphs (a bag): the store keeps the
+    merged graph as {base}/graph/_merged and names it as each query's default graph."""
+    docs = [build(x) for x in small_archive()]
+    vstore.load(docs)
+    assert vstore.merged_graph == f"{BASE}/graph/_merged"
+    assert vstore.query_params() == {"default-graph-uri": f"{BASE}/graph/_merged"}
+    q = "SELECT ?org ?name WHERE { ?org a schema:Organization ; schema:name ?name }"
+    rows = vstore.query(q).values()
+    assert len(rows) == len(set(rows)) == 6  # each organisation's name once, not per letter
+    q = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{BASE}/id/org/gisti> a schema:NGO }} }}"
+    graphs = {g for (g,) in vstore.query(q).values()}
+    assert {f"{BASE}/graph/letter-{x}" for x in "abc"} <= graphs
+    vstore.remove("letter-a")
+    assert vstore.merged_in_step()
+    assert vstore.stats().merged_graph == f"{BASE}/graph/_merged"

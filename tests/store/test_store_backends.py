@@ -275,3 +275,12 @@ def test_export_round_trips_the_documents(store: Store) -> None:
     with pytest.raises(Exception, match="one graph"):
         store.export(io.BytesIO(), "turtle")
     assert Literal  # keep rdflib's Literal import meaningful for readers of the fixtures
+
+
+def test_co_signatory_pairs_are_in_iri_order(store: Store) -> None:
+    """<…/org/a> sorts after <…/org/a-b> in N-Triples ('>' > '-'), but before it as an IRI:
+    the index orders by IRI, as documented, so a pair looked up in IRI order is found."""
+    load(store, [build(Letter("pair", "Pair", "2014", senders=["a", "a-b"]))])
+    assert store.cosignatory_index() == {(ORG + "a", ORG + "a-b"): 1}
+    q = f"ASK {{ GRAPH ?i {{ ?p arc:first <{ORG}a> ; arc:second <{ORG}a-b> }} }}"
+    assert store.query(q).boolean is True
