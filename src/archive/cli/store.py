@@ -433,7 +433,7 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
         for key, value in data.items():
             if key == "disk_bytes":
                 value = f"{value / 1e6:.1f} MB"
-            click.echo(f"{labels.get(key, key) + ':':28s}{value}")
+            click.echo(f"{labels.get(key, key) + ':':30s}{value}")
     if in_step is False:
         err_console.print(
             "an index or the merged graph is out of step with the documents: run `archive reindex`"
