@@ -44,7 +44,7 @@ from archive.store.base import (
 )
 from archive.store.catalog import Stamp, entry_lines, later
 from archive.store.document import StoreDocument
-from archive.store.index import INDEXES, Key
+from archive.store.index import INDEXES, Key, KeyCounts
 from archive.store.queries import syntax_error
 
 BULK_DOCUMENTS = 500  # documents per bulk write
@@ -93,6 +93,8 @@ class EmbeddedStore(Store):
         self._documents_at_start = 0
         self.bulk_enabled = True
         self._bulk_size = BULK_DOCUMENTS
+        self._deferred = None
+        self._marked = False
 
     @property
     def location(self) -> str:
@@ -197,6 +199,14 @@ class EmbeddedStore(Store):
         self._bulk_size = batch_size or BULK_DOCUMENTS
         self._bulk, self._bulk_bytes, self._bulk_written = [], 0, 0
         self._documents_at_start = self._count_documents()
+        # Into an empty store, the index shares are counted here and written once at the end,
+        # by the bulk loader (the indexes are empty: nothing to read first); until then the
+        # store says its indexes are being rebuilt, which a later command redoes if this load
+        # is killed.
+        self._deferred: KeyCounts | None = (
+            KeyCounts() if self.bulk_enabled and self._documents_at_start == 0 else None
+        )
+        self._marked = False
         try:
             results = super().load(
                 docs,
@@ -206,6 +216,13 @@ class EmbeddedStore(Store):
                 progress=progress,
                 stop=stop,
             )
+        except Exception:
+            # The documents (their source, say) failed, not the store: finish what was written
+            # so that the store stays consistent; what was not written yet is dropped.
+            self._bulk = []
+            with contextlib.suppress(StoreError, OSError):
+                self._end_load(lambda result: None)
+            raise
         finally:
             self._bulk = []
         if self._bulk_written and self._bulk_written * 2 >= self._documents_at_start:
@@ -239,6 +256,27 @@ class EmbeddedStore(Store):
     def _end_load(self, done: Callable[[LoadResult], None]) -> None:
         if self._bulk:
             self._flush_bulk(done)
+        if self._deferred is not None and self._bulk_written:
+            self._write_deferred_indexes(self._deferred)
+        elif self._deferred is not None and self._marked:
+            self._mark_finished("indexes")  # marked, but nothing could be written
+        self._deferred = None
+
+    def _write_deferred_indexes(self, counts: KeyCounts) -> None:
+        """The indexes of a load into an empty store, in bulk; then every flag cleared."""
+        for index in INDEXES:
+            graph = ox.NamedNode(index.graph(self.base))
+            buffer: list[ox.Quad] = []
+            for t in self.index_triples(index, dict(counts.items(index.name))):
+                buffer.append(ox.Quad(t.subject, t.predicate, t.object, graph))
+                if len(buffer) >= 200_000:
+                    self._store.bulk_extend(buffer)
+                    buffer = []
+            if buffer:
+                self._store.bulk_extend(buffer)
+            counts.counts[index.name] = {}
+        self._clear_pending()
+        self._mark_finished("indexes")
 
     def _flush_bulk(self, done: Callable[[LoadResult], None]) -> None:
         docs, self._bulk, self._bulk_bytes = self._bulk, [], 0
@@ -260,23 +298,34 @@ class EmbeddedStore(Store):
         catalog = f" <{self.catalog_graph}> .\n"
         parts: list[str] = []
         keys: dict[str, Counter[Key]] = {index.name: Counter() for index in INDEXES}
+        deferred = self._deferred is not None
         for doc in sorted(docs, key=lambda d: d.slug):
             sequence += 1
             parts.append(doc.quads(doc.graph))
             parts.append(doc.quads(layout.merged))
             lines = entry_lines(doc, Stamp(stamp, stamp, sequence), pending=True)
             parts.append("".join(line + catalog for line in lines))
-            for name, ks in doc.keys.items():
-                keys[name].update(ks)
+            if not deferred:
+                for name, ks in doc.keys.items():
+                    keys[name].update(ks)
         c = f"<{self.catalog_graph}>"
         parts.append(f"{c} {cat.LAST_SEQUENCE} {cat.integer(sequence)}{catalog}")
         parts.append(f"{c} {cat.MODIFIED} {cat.datetime_literal(stamp)}{catalog}")
         data = "".join(parts).encode("utf-8")
+        del parts
+        if self._deferred is not None and not self._marked:
+            self._mark_unfinished("indexes")
+            self._marked = True
         try:
             self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"writing to the store at {self.path} failed: {exc}") from exc
         self._advance(sequence, stamp)
+        if self._deferred is not None:
+            for doc in docs:
+                for name, ks in doc.keys.items():
+                    self._deferred.add(name, ks)
+            return
         self._finish_pending([d.graph for d in docs], keys)
         # the index share went through a transaction: write RocksDB's buffers out, so that
         # they do not grow with the load (measured: gigabytes over a long load)

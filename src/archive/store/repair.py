@@ -78,19 +78,23 @@ class Repairing:
             done += self._upgrade()
             layout = self.layout(refresh=True)
         pending = self._pending_graphs()
-        if pending:
+        if "indexes" in layout.unfinished:  # a rebuild, or a load into an empty store: redo all
+            self.rebuild_index()
+            self._clear_pending()
+            done.append(
+                "redid the count indexes an interrupted load or rebuild left unfinished"
+                + (f" ({len(pending)} document(s) it had written are kept)" if pending else "")
+            )
+        elif pending:
             for part in chunks(pending, REPAIR_CHUNK):
                 self._finish_pending(list(part), None)
             done.append(
                 f"finished an interrupted load: applied the index share of {len(pending)} "
                 "document(s) it had written"
             )
-        for what in layout.unfinished:
-            if what == "indexes":
-                self.rebuild_index()
-            elif what == "merged graph":
-                self.rebuild_merged()
-            done.append(f"redid an interrupted rebuild of the {what}")
+        if "merged graph" in layout.unfinished:
+            self.rebuild_merged()
+            done.append("redid an interrupted rebuild of the merged graph")
         self._layout = None
         self.notes += done
         return done
@@ -102,6 +106,19 @@ class Repairing:
         q = f"""SELECT ?g WHERE {{ GRAPH {iri(self.catalog_graph)} {{
   ?g {cat.PENDING} ?x }} }}"""
         return sorted({g for (g,) in self._select(q).values()})  # type: ignore[misc]
+
+    def _clear_pending(self) -> None:
+        """Clear every pending flag (their index shares are in the indexes: a load into an
+        empty store wrote them whole), the tombstones of live documents, and tidy the state."""
+        c, t = iri(self.catalog_graph), iri(self.tombstone_graph)
+        layout = self._read_layout()
+        ops = [
+            f"DELETE WHERE {{ GRAPH {c} {{ ?g {cat.PENDING} ?x }} }}",
+            f"""DELETE {{ GRAPH {t} {{ ?g ?p ?o }} }}
+WHERE {{ GRAPH {c} {{ ?g a {cat.DOCUMENT_GRAPH} }} GRAPH {t} {{ ?g ?p ?o }} }}""",
+            *self._state_ops(layout.last_sequence, layout.last_datestamp or now_iso()),
+        ]
+        self._apply(" ;\n".join(ops), resend)
 
     def _finish_pending(self, graphs: list[str], keys: dict[str, Counter[Key]] | None) -> None:
         """Apply the index share of documents a bulk write stored, clear their flags, and

@@ -12,7 +12,7 @@ from archive.errors import StoreError, UpdateOutcomeUnknown
 from archive.rdf.namespaces import XSD
 from archive.store import catalog as cat
 from archive.store.index import INDEXES, CountIndex, Key, NTriple
-from archive.store.sparql import chunks, from_nt, iri, lit, values_of
+from archive.store.sparql import chunks, from_nt, iri, values_of
 
 
 class Updates:
@@ -127,9 +127,10 @@ WHERE {{ VALUES ?g {{ {values_of(graphs)} }} GRAPH {c} {{ ?g ?p ?o }} }}"""
         graph = iri(index.graph(self.base))
         count = iri(index.count)
         props = [iri(p) for p in index.properties]
+        integer = iri(XSD.integer)
         deletes, inserts = [], []
         for key, k in sorted(changed.items()):
-            node = iri(index.node(self.base, key))
+            node = f"<{index.node(self.base, key)}>"  # a hash under the base: a safe IRI
             old = current.get(node[1:-1], 0)
             new = old + k
             if new < 0:
@@ -139,9 +140,9 @@ WHERE {{ VALUES ?g {{ {values_of(graphs)} }} GRAPH {c} {{ ?g ?p ?o }} }}"""
                 )
             described = "\n".join(f"{node} {p} {v} ." for p, v in zip(props, key, strict=True))
             if old:
-                deletes.append(f"{node} {count} {lit(old, XSD.integer)} .")
+                deletes.append(f'{node} {count} "{old}"^^{integer} .')
             if new:
-                inserts.append(f"{node} {count} {lit(new, XSD.integer)} .")
+                inserts.append(f'{node} {count} "{new}"^^{integer} .')
             if not old and new:
                 inserts.append(described)
             elif old and not new:
@@ -156,7 +157,7 @@ WHERE {{ VALUES ?g {{ {values_of(graphs)} }} GRAPH {c} {{ ?g ?p ?o }} }}"""
     def _key_counts(self, index: CountIndex, nodes: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for part in chunks(nodes, 20000):
-            q = f"""SELECT ?node ?n WHERE {{ VALUES ?node {{ {" ".join(iri(p) for p in part)} }}
+            q = f"""SELECT ?node ?n WHERE {{ VALUES ?node {{ {" ".join(f"<{p}>" for p in part)} }}
   GRAPH {iri(index.graph(self.base))} {{ ?node {iri(index.count)} ?n }} }}"""
             for node, k in self._select(q).values():
                 out[node] = int(k)  # type: ignore[index,arg-type]
