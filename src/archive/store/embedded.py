@@ -21,9 +21,12 @@ import contextlib
 import errno
 import os
 import struct
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -47,14 +50,25 @@ from archive.store.document import StoreDocument
 from archive.store.index import INDEXES, Key, KeyCounts
 from archive.store.queries import syntax_error
 
-BULK_DOCUMENTS = 500  # documents per bulk write
-BULK_BYTES = 48_000_000  # or this much N-Triples text, whichever comes first
+BULK_DOCUMENTS = 250  # documents per bulk write: pyoxigraph's loader holds ~650 bytes a quad
+BULK_BYTES = 64_000_000  # or this much N-Quads text, whichever comes first
 TEMPORARY = "bulk-*.sst"  # pyoxigraph's bulk loader writes these in the store's folder
 
 
 def is_store(path: Path) -> bool:
     """Whether ``path`` holds a store (a RocksDB database), not just a folder."""
     return (path / "CURRENT").is_file()
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A document in the next bulk write: what its result and index share need."""
+
+    slug: str
+    graph: str
+    triples: int
+    source: str | None
+    keys: dict[str, list[Key]]
 
 
 class EmbeddedStore(Store):
@@ -87,8 +101,12 @@ class EmbeddedStore(Store):
                 ) from exc
             raise StoreError(f"cannot open the store at {self.path}: {text}") from exc
         self._prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-        self._bulk: list[StoreDocument] = []
+        self._bulk: list[_Pending] = []
         self._bulk_bytes = 0
+        self._bulk_file: IO[bytes] | None = None
+        self._bulk_stamp = ""
+        self._bulk_sequence = 0
+        self._bulk_seen: set[str] = set()
         self._bulk_written = 0
         self._documents_at_start = 0
         self.bulk_enabled = True
@@ -220,11 +238,13 @@ class EmbeddedStore(Store):
             # The documents (their source, say) failed, not the store: finish what was written
             # so that the store stays consistent; what was not written yet is dropped.
             self._bulk = []
+            self._discard_bulk_file()
             with contextlib.suppress(StoreError, OSError):
                 self._end_load(lambda result: None)
             raise
         finally:
             self._bulk = []
+            self._discard_bulk_file()
         if self._bulk_written and self._bulk_written * 2 >= self._documents_at_start:
             self.optimize()
         return results
@@ -246,12 +266,40 @@ class EmbeddedStore(Store):
         if replaced:
             self._write_transactions(replaced, existing, atomic=False, done=done)
         for doc in to_write:
-            if doc.graph in existing:
-                continue
-            self._bulk.append(doc)
-            self._bulk_bytes += len(doc.body)
-            if len(self._bulk) >= self._bulk_size or self._bulk_bytes >= BULK_BYTES:
-                self._flush_bulk(done)
+            if doc.graph not in existing:
+                self._buffer(doc)
+                if len(self._bulk) >= self._bulk_size or self._bulk_bytes >= BULK_BYTES:
+                    self._flush_bulk(done)
+
+    def _buffer(self, doc: StoreDocument) -> None:
+        """Add a new document to the next bulk write. Its quads go to a temporary file at once
+        (unlinked: nothing is left behind, whatever happens), so that what waits in memory is
+        a few small values per document, not its triples."""
+        if self._bulk_file is None:
+            self._bulk_file = tempfile.TemporaryFile(dir=self.path)  # noqa: SIM115 - kept open
+            layout = self.layout()
+            self._bulk_stamp = later(layout.last_datestamp)
+            self._bulk_sequence = layout.last_sequence
+            self._bulk_seen = set()
+        self._bulk_sequence += 1
+        catalog = f" <{self.catalog_graph}> .\n"
+        merged = self.layout().merged
+        lines = entry_lines(
+            doc, Stamp(self._bulk_stamp, self._bulk_stamp, self._bulk_sequence), pending=True
+        )
+        fresh = []  # merged-graph lines not yet in this write (a fact many letters state)
+        for line in doc.body.splitlines(keepends=True):
+            if line not in self._bulk_seen:
+                self._bulk_seen.add(line)
+                fresh.append(line)
+        merged_part = "".join(fresh)
+        if merged is not None:
+            merged_part = merged_part.replace(" .\n", f" <{merged}> .\n")
+        text = doc.quads(doc.graph) + merged_part + "".join(line + catalog for line in lines)
+        data = text.encode("utf-8")
+        self._bulk_file.write(data)
+        self._bulk_bytes += len(data)
+        self._bulk.append(_Pending(doc.slug, doc.graph, doc.triples, doc.source, doc.keys))
 
     def _end_load(self, done: Callable[[LoadResult], None]) -> None:
         if self._bulk:
@@ -269,7 +317,7 @@ class EmbeddedStore(Store):
             buffer: list[ox.Quad] = []
             for t in self.index_triples(index, dict(counts.items(index.name))):
                 buffer.append(ox.Quad(t.subject, t.predicate, t.object, graph))
-                if len(buffer) >= 200_000:
+                if len(buffer) >= 100_000:
                     self._store.bulk_extend(buffer)
                     buffer = []
             if buffer:
@@ -286,46 +334,48 @@ class EmbeddedStore(Store):
             for doc in docs:
                 done(_failed(doc, _reason(exc)))
             return
+        finally:
+            self._discard_bulk_file()
         self._bulk_written += len(docs)
         for doc in docs:
             done(LoadResult(doc.slug, doc.graph, Outcome.LOADED, doc.triples, doc.source))
 
-    def _bulk_write(self, docs: list[StoreDocument]) -> None:
+    def _discard_bulk_file(self) -> None:
+        if self._bulk_file is not None:
+            with contextlib.suppress(OSError):
+                self._bulk_file.close()
+        self._bulk_file = None
+        self._bulk_seen = set()
+
+    def _bulk_write(self, docs: list[_Pending]) -> None:
         """One atomic bulk write of whole new documents, then their index share."""
-        layout = self.layout()
-        stamp = later(layout.last_datestamp)
-        sequence = layout.last_sequence
-        catalog = f" <{self.catalog_graph}> .\n"
-        parts: list[str] = []
-        keys: dict[str, Counter[Key]] = {index.name: Counter() for index in INDEXES}
-        deferred = self._deferred is not None
-        for doc in sorted(docs, key=lambda d: d.slug):
-            sequence += 1
-            parts.append(doc.quads(doc.graph))
-            parts.append(doc.quads(layout.merged))
-            lines = entry_lines(doc, Stamp(stamp, stamp, sequence), pending=True)
-            parts.append("".join(line + catalog for line in lines))
-            if not deferred:
-                for name, ks in doc.keys.items():
-                    keys[name].update(ks)
+        assert self._bulk_file is not None
         c = f"<{self.catalog_graph}>"
-        parts.append(f"{c} {cat.LAST_SEQUENCE} {cat.integer(sequence)}{catalog}")
-        parts.append(f"{c} {cat.MODIFIED} {cat.datetime_literal(stamp)}{catalog}")
-        data = "".join(parts).encode("utf-8")
-        del parts
+        catalog = f" <{self.catalog_graph}> .\n"
+        state = (
+            f"{c} {cat.LAST_SEQUENCE} {cat.integer(self._bulk_sequence)}{catalog}"
+            f"{c} {cat.MODIFIED} {cat.datetime_literal(self._bulk_stamp)}{catalog}"
+        )
+        self._bulk_file.write(state.encode("utf-8"))
+        self._bulk_file.flush()
+        self._bulk_file.seek(0)
         if self._deferred is not None and not self._marked:
             self._mark_unfinished("indexes")
             self._marked = True
         try:
-            self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+            self._store.bulk_load(self._bulk_file, format=ox.RdfFormat.N_QUADS)
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"writing to the store at {self.path} failed: {exc}") from exc
-        self._advance(sequence, stamp)
+        self._advance(self._bulk_sequence, self._bulk_stamp)
         if self._deferred is not None:
             for doc in docs:
                 for name, ks in doc.keys.items():
                     self._deferred.add(name, ks)
             return
+        keys: dict[str, Counter[Key]] = {index.name: Counter() for index in INDEXES}
+        for doc in docs:
+            for name, ks in doc.keys.items():
+                keys[name].update(ks)
         self._finish_pending([d.graph for d in docs], keys)
         # the index share went through a transaction: write RocksDB's buffers out, so that
         # they do not grow with the load (measured: gigabytes over a long load)

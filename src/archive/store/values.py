@@ -131,7 +131,9 @@ class Health:
                 "their share of the count indexes"
             )
         for what in self.unfinished:
-            out.append(f"holds an interrupted rebuild of the {what}")
+            out.append(
+                f"holds an unfinished rebuild of its {what} (an interrupted load or reindex)"
+            )
         if self.temporary_files:
             out.append(f"holds {self.temporary_files} temporary file(s) of an interrupted load")
         return out
