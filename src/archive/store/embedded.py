@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from archive.errors import QueryError, StoreError
 from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import PREFIXES
+from archive.rdf.namespaces import PREFIXES, XSD
 from archive.store import catalog as cat
 from archive.store.base import (
     DEFAULT_BATCH,
@@ -106,7 +106,6 @@ class EmbeddedStore(Store):
         self._bulk_file: IO[bytes] | None = None
         self._bulk_stamp = ""
         self._bulk_sequence = 0
-        self._bulk_seen: set[str] = set()
         self._bulk_written = 0
         self._documents_at_start = 0
         self.bulk_enabled = True
@@ -280,22 +279,17 @@ class EmbeddedStore(Store):
             layout = self.layout()
             self._bulk_stamp = later(layout.last_datestamp)
             self._bulk_sequence = layout.last_sequence
-            self._bulk_seen = set()
         self._bulk_sequence += 1
         catalog = f" <{self.catalog_graph}> .\n"
         merged = self.layout().merged
         lines = entry_lines(
             doc, Stamp(self._bulk_stamp, self._bulk_stamp, self._bulk_sequence), pending=True
         )
-        fresh = []  # merged-graph lines not yet in this write (a fact many letters state)
-        for line in doc.body.splitlines(keepends=True):
-            if line not in self._bulk_seen:
-                self._bulk_seen.add(line)
-                fresh.append(line)
-        merged_part = "".join(fresh)
-        if merged is not None:
-            merged_part = merged_part.replace(" .\n", f" <{merged}> .\n")
-        text = doc.quads(doc.graph) + merged_part + "".join(line + catalog for line in lines)
+        text = (
+            doc.quads(doc.graph)
+            + doc.quads(merged)  # the bulk loader keeps one copy of a fact many letters state
+            + "".join(line + catalog for line in lines)
+        )
         data = text.encode("utf-8")
         self._bulk_file.write(data)
         self._bulk_bytes += len(data)
@@ -312,16 +306,22 @@ class EmbeddedStore(Store):
 
     def _write_deferred_indexes(self, counts: KeyCounts) -> None:
         """The indexes of a load into an empty store, in bulk; then every flag cleared."""
+        integer = f"<{XSD.integer}>"
         for index in INDEXES:
-            graph = ox.NamedNode(index.graph(self.base))
-            buffer: list[ox.Quad] = []
-            for t in self.index_triples(index, dict(counts.items(index.name))):
-                buffer.append(ox.Quad(t.subject, t.predicate, t.object, graph))
-                if len(buffer) >= 100_000:
-                    self._store.bulk_extend(buffer)
-                    buffer = []
-            if buffer:
-                self._store.bulk_extend(buffer)
+            graph = f" <{index.graph(self.base)}> .\n"
+            props = [f"<{p}>" for p in index.properties]
+            count = f"<{index.count}>"
+            lines: list[str] = []
+            for key, n in counts.items(index.name):
+                node = f"<{index.node(self.base, key)}>"
+                for prop, value in zip(props, key, strict=True):
+                    lines.append(f"{node} {prop} {value}{graph}")
+                lines.append(f'{node} {count} "{n}"^^{integer}{graph}')
+                if len(lines) >= 300_000:
+                    self._store.bulk_load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS)
+                    lines = []
+            if lines:
+                self._store.bulk_load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS)
             counts.counts[index.name] = {}
         self._clear_pending()
         self._mark_finished("indexes")
@@ -345,7 +345,6 @@ class EmbeddedStore(Store):
             with contextlib.suppress(OSError):
                 self._bulk_file.close()
         self._bulk_file = None
-        self._bulk_seen = set()
 
     def _bulk_write(self, docs: list[_Pending]) -> None:
         """One atomic bulk write of whole new documents, then their index share."""

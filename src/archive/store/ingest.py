@@ -36,6 +36,9 @@ from archive.tei.files import expand_paths
 from archive.validate.record import FileResult, validate_readable
 
 PARALLEL_FROM = 8  # files: below this, worker processes cost more than they save
+# Results in flight: enough for the workers to keep validating while the store writes a bulk
+# batch (a second or two), few enough to keep memory flat (about 100 KB each).
+WINDOW = 256
 
 
 @dataclass
@@ -290,7 +293,7 @@ def ingest(
         pool = ProcessPoolExecutor(n_jobs, initializer=_worker_start, initargs=(os.getpid(),))
         try:
             yield from feed(
-                bounded_map(pool, validate_and_prepare, tasks, window=8 * n_jobs, stop=interrupt)
+                bounded_map(pool, validate_and_prepare, tasks, window=WINDOW, stop=interrupt)
             )
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
