@@ -22,15 +22,16 @@ def validate_paths(
     on_file: Callable[[FileResult], None] | None = None,
     shacl: bool = True,
     w3c_report: bool = False,
+    level: str | None = None,
 ) -> Report:
     """Validate files and folders (and deposit packages); one merged report."""
     report = Report()
     for path in paths:
         if is_package(path):
-            report.merge(validate_package(path, base=base))
+            report.merge(validate_package(path, base=base, level=level))
             continue
         for file in expand_paths([path]):
-            result = validate_readable(file, base, shacl=shacl, w3c_report=w3c_report)
+            result = validate_readable(file, base, shacl=shacl, w3c_report=w3c_report, level=level)
             report.merge(result.report)
             if on_file:
                 on_file(result)

@@ -72,6 +72,16 @@ base_option = click.option(
 )
 
 
+level_option = click.option(
+    "--level",
+    envvar="ARCHIVE_LEVEL",
+    type=click.Choice(["project", "tei", "cmif"], case_sensitive=False),
+    default=None,
+    help="Conformance level: project (the archive's customisation, strict; the default), tei "
+    "(any valid TEI P5) or cmif (CMIF 1.1); default $ARCHIVE_LEVEL, else project.",
+)
+
+
 def existing_paths(paths: tuple[str, ...]) -> list[Path]:
     """Resolve CLI path arguments; a missing path is a usage error (exit 2)."""
     out = []

@@ -14,6 +14,7 @@ from archive.cli.common import (
     EXIT_OK,
     base_option,
     err_console,
+    level_option,
     existing_paths,
     fail,
     guarded,
@@ -43,6 +44,7 @@ from archive.findings import Report
     help="In the text report, list findings of this severity and above (the counts and the "
     "verdict always cover every finding).",
 )
+@level_option
 @base_option
 @guarded
 def validate(
@@ -51,6 +53,7 @@ def validate(
     output: str | None,
     no_shacl: bool,
     show: str,
+    level: str | None,
     base: str | None,
 ) -> None:
     """Validate TEI files, folders of them, or deposit packages, through every layer.
@@ -71,6 +74,7 @@ def validate(
         shacl=not no_shacl,
         w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
+        level=level,
     )
     if not report.files:
         fail("no TEI files (*.xml, *.tei) or deposit packages in the paths given")
