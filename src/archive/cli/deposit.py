@@ -14,9 +14,9 @@ from archive.cli.common import (
     EXIT_INVALID,
     base_option,
     err_console,
-    level_option,
     error_text,
     guarded,
+    level_option,
     tei_files,
 )
 

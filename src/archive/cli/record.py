@@ -14,10 +14,10 @@ from archive.cli.common import (
     EXIT_OK,
     base_option,
     err_console,
-    level_option,
     existing_paths,
     fail,
     guarded,
+    level_option,
     tei_files,
     write_output,
 )

@@ -22,9 +22,9 @@ from archive.cli.common import (
     EXIT_INVALID,
     base_option,
     err_console,
-    level_option,
     fail,
     guarded,
+    level_option,
     tei_files,
     write_output,
 )
