@@ -25,6 +25,7 @@ KINDS = (
     "post",
     "concept",
     "agent",
+    "authority",
 )
 
 
