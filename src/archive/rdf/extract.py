@@ -29,6 +29,7 @@ from archive import TOOL_NAME, __version__
 from archive.errors import ArchiveError
 from archive.findings import Finding, Layer, Severity
 from archive.rdf.docgraph import DocumentGraph, Triple
+from archive.rdf.geo import read_geo
 from archive.rdf.namespaces import (
     ARC,
     CITO,
@@ -43,7 +44,6 @@ from archive.rdf.namespaces import (
     TIME,
     XSD,
 )
-from archive.rdf.geo import read_geo
 from archive.rdf.profile import (
     AUTHORITIES,
     AUTHORITY_RANK,
@@ -400,9 +400,12 @@ class _FileContext:
         for attr in ("sameAs", "ref"):
             for value in split_pointers(entry.get(attr)):
                 ptr = classify(value, self.prefixes)
-                if ptr.kind in ("uri", "prefixed") and re.match(r"^https?://", ptr.target):
-                    if self.iri(ptr.target, entry, f"@{attr}"):
-                        yield normalise_uri(ptr.target)
+                if (
+                    ptr.kind in ("uri", "prefixed")
+                    and re.match(r"^https?://", ptr.target)
+                    and self.iri(ptr.target, entry, f"@{attr}")
+                ):
+                    yield normalise_uri(ptr.target)
         key = key_authority(entry.get("key"))
         if key:
             yield key
@@ -1499,9 +1502,12 @@ def _cite(b: _DocBuilder, work: URIRef, el: etree._Element) -> None:
         return
     for value in split_pointers(holder.get("ana")):
         ptr = classify(value, b.ctx.prefixes)
-        if ptr.kind in ("prefixed", "uri") and ptr.target.startswith(CITO_NS):
-            if b.ctx.iri(ptr.target, holder, "@ana"):
-                b.add(b.doc, URIRef(ptr.target), work)
+        if (
+            ptr.kind in ("prefixed", "uri")
+            and ptr.target.startswith(CITO_NS)
+            and b.ctx.iri(ptr.target, holder, "@ana")
+        ):
+            b.add(b.doc, URIRef(ptr.target), work)
 
 
 def _relation(b: _DocBuilder, rel: etree._Element) -> None:

@@ -54,7 +54,10 @@ def read_geo(geo: etree._Element) -> Coordinates:
     if m is None:
         m = _COMMA.match(text)
         if m is not None:
-            note = f"'{text}' separates the two numbers with a comma; TEI separates them with white space"
+            note = (
+                f"'{text}' separates the two numbers with a comma; TEI separates them with "
+                "white space"
+            )
     if m is None:
         m = _DECIMAL_COMMA.match(text)
         if m is not None:
@@ -74,11 +77,11 @@ def read_geo(geo: etree._Element) -> Coordinates:
     lat, long = (first, second) if order == "latlong" else (second, first)
     if not (-90 <= lat <= 90) or not (-180 <= long <= 180):
         which = "latitude" if not (-90 <= lat <= 90) else "longitude"
+        read_as = "latitude longitude" if order == "latlong" else "longitude latitude"
         return Coordinates(
             None,
             None,
-            problem=f"<geo>{text}</geo>, read as {'latitude longitude' if order == 'latlong' else 'longitude latitude'}"
-            f", gives a {which} out of range (±90 for latitude, ±180 for longitude); "
-            "no coordinates are recorded",
+            problem=f"<geo>{text}</geo>, read as {read_as}, gives a {which} out of range "
+            "(±90 for latitude, ±180 for longitude); no coordinates are recorded",
         )
     return Coordinates(lat, long, note=note)
