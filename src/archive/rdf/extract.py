@@ -981,8 +981,15 @@ class _DocBuilder:
 
 
 def extract_file(path: Path, base: str | None = None, file_label: str | None = None) -> Extraction:
-    """Parse (safely) and extract one TEI file."""
-    return extract_parsed(parse_file(path), file_label or str(path), base)
+    """Parse (safely), follow its local XIncludes, and extract one TEI file."""
+    from archive.tei.xinclude import expand_includes
+
+    parsed = parse_file(path)
+    label = file_label or str(path)
+    included = expand_includes(parsed, label)
+    extraction = extract_parsed(parsed, label, base)
+    extraction.findings[:0] = included
+    return extraction
 
 
 def extract_parsed(parsed: ParsedXML, file_label: str, base: str | None = None) -> Extraction:

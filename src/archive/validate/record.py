@@ -21,6 +21,7 @@ from archive.tei import schema
 from archive.tei.integrity import check_integrity
 from archive.tei.levels import Level, check_level_schemas, level_from, settle
 from archive.tei.parse import ParsedXML, parse_bytes, read_limited
+from archive.tei.xinclude import expand_includes
 
 
 @dataclass
@@ -89,6 +90,7 @@ def validate_file(
         )
         return result
     result.parsed = parsed
+    report.extend(expand_includes(parsed, label))
 
     schema_findings = check_level_schemas(parsed.tree, label, level, tei_all=tei_all)
     report.extend(schema_findings)
