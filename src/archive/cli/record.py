@@ -180,20 +180,33 @@ def extract(files: tuple[str, ...], fmt: str, output: str | None, base: str | No
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --format json.")
 @base_option
 @guarded
-def summary(file: str, as_json: bool, base: str | None) -> None:
+def summary(file: str, fmt: str, as_json: bool, base: str | None) -> None:
     """Summarise one TEI document: entities by kind, senders, addressees, copies."""
+    from archive.errors import NotWellFormed, UnsafeInput
     from archive.rdf.extract import extract_file
     from archive.rdf.summary import render, summarise
 
     (path,) = existing_paths((file,))
-    extraction = extract_file(path, base)
+    try:
+        extraction = extract_file(path, base)
+    except (NotWellFormed, UnsafeInput) as exc:  # a finding about the file, as elsewhere: 1
+        line = f":{exc.line}" if getattr(exc, "line", None) else ""
+        fail(f"{file}{line}: {exc}", EXIT_INVALID)
     if not extraction.documents:
         fail(f"{file}: no document could be extracted", EXIT_INVALID)
     summaries = [summarise(d) for d in extraction.documents]
-    if as_json:
+    if as_json or fmt == "json":
         write_output(
             json.dumps([s.to_dict() for s in summaries], ensure_ascii=False, indent=2), None
         )

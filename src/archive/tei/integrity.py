@@ -238,7 +238,8 @@ def datable_elements() -> frozenset[str]:
         if el is None or not el.get("name"):
             continue
         if any(
-            datable(ref.get("name")) for ref in el.iter(f"{rng}ref")
+            datable(ref.get("name"))
+            for ref in el.iter(f"{rng}ref")
             if ref.get("name", "").startswith("att.") and not _inside_element(ref, el)
         ):
             out.add(el.get("name"))
