@@ -233,7 +233,7 @@ def datable_elements() -> frozenset[str]:
         return found
 
     out = set()
-    for name, d in defines.items():
+    for d in defines.values():
         el = d.find(f"{rng}element")
         if el is None or not el.get("name"):
             continue

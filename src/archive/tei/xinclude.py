@@ -54,7 +54,7 @@ def _expand(
         href = (inc.get("href") or "").strip()
         line = inc.sourceline
 
-        def say(rule: str, severity: Severity, message: str, inc=inc, line=line) -> None:
+        def say(rule: str, severity: Severity, message: str, line=line, href=href) -> None:
             findings.append(
                 Finding(rule, severity, message, Layer.XML, file=file, line=line, value=href)
             )
