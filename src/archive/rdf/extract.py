@@ -589,6 +589,9 @@ class _DocBuilder:
             self._seen.add(t)
             self.triples.append(t)
 
+    def value(self, s: Node, p: Node) -> Node | None:
+        return next((o for s2, p2, o in self.triples if s2 == s and p2 == p), None)
+
     def literal(self, s: Node, p: Node, text: str | None, lang: str | None = None) -> None:
         text = normalise_space(text or "")
         if text:
@@ -1158,6 +1161,7 @@ def _build(
         # the letter that was written and sent; the translation's own date is not known.
         date_value = _dates(b, original, date_el, SCHEMA.dateCreated)
         b.add(doc, ARC.ownDateUnknown, Literal(True))
+        b.add(doc, ARC.originalDate, b.value(original, SCHEMA.dateCreated))
     elif date_el is not None:
         date_value = _dates(b, doc, date_el, SCHEMA.dateCreated)
     elif corresp is not None:
