@@ -96,7 +96,9 @@ def test_the_project_level_refuses_what_the_tei_level_accepts(cmif_file):
 
 def test_impossible_dates_stay_errors_at_every_level(tmp_path):
     path = tmp_path / "x.xml"
-    path.write_text(CMIF.replace('when="1800-01-02"', 'notBefore="1800-05-01" notAfter="1800-01-01"'))
+    path.write_text(
+        CMIF.replace('when="1800-01-02"', 'notBefore="1800-05-01" notAfter="1800-01-01"')
+    )
     result = validate_file(path, level="tei")
     assert [f.rule for f in result.report.errors()] == ["dates.range-inverted"]
 

@@ -665,6 +665,8 @@ class _DocBuilder:
                 self.literal(s, SCHEMA.alternateName, text_of(n), lang_of(n))
         if not main_done and entry is None and mention is not None and display_name(mention):
             self.literal(s, SCHEMA.name, display_name(mention), lang_of(mention))
+            if display_name(mention) != text_of(mention):
+                self.literal(s, SCHEMA.alternateName, text_of(mention), lang_of(mention))
 
     def _identifiers(self, s: URIRef, entry: etree._Element) -> None:
         for idno in entry.findall(f"{T}idno"):
