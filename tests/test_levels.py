@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the CMIF test file is kept as a CMIF file is written)
 """Conformance levels: project (strict), tei (any valid TEI P5), cmif (CMIF 1.1 + Schematron)."""
 
 from __future__ import annotations

@@ -85,7 +85,8 @@ def test_pointer_lists_are_split_and_malformed_iris_are_findings(tmp_path):
 
 GEO_PLACES = """<listPlace>
 <place xml:id="space"><placeName>A</placeName><location><geo>48.85 2.35</geo></location></place>
-<place xml:id="comma"><placeName>B</placeName><location><geo>51.38951, -2.35837</geo></location></place>
+<place xml:id="comma"><placeName>B</placeName>
+  <location><geo>51.38951, -2.35837</geo></location></place>
 <place xml:id="decimal"><placeName>C</placeName><location><geo>48,85 2,35</geo></location></place>
 <place xml:id="range"><placeName>D</placeName><location><geo>95.5 2.35</geo></location></place>
 <place xml:id="two"><placeName>E</placeName><location><geo>10 10</geo></location>
