@@ -97,6 +97,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     shacl_reports: dict[str, str] = field(default_factory=dict)  # file -> W3C report (Turtle)
+    level: str | None = None  # the conformance level applied (archive.tei.levels)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -108,6 +109,7 @@ class Report:
         self.findings.extend(other.findings)
         self.files.extend(f for f in other.files if f not in self.files)
         self.shacl_reports.update(other.shacl_reports)
+        self.level = self.level or other.level
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -133,8 +135,10 @@ class Report:
         return sorted(self.findings, key=Finding.sort_key)
 
     def to_dict(self) -> dict[str, object]:
+        level = {"level": self.level} if self.level else {}
         return {
             "tool": {"name": TOOL_NAME, "version": __version__},
+            **level,
             "verdict": "valid" if self.valid else "invalid",
             "valid": self.valid,
             "counts": self.counts,
@@ -165,6 +169,8 @@ class Report:
             lines.append(line)
         c = self.counts
         verdict = "VALID" if self.valid else "INVALID"
+        if self.level and self.level != "project":  # the default level goes without saying
+            verdict += f" at the {self.level} level"
         n = len(self.files)
         lines.append(
             f"{verdict}: {c['error']} error(s), {c['warning']} warning(s), {c['info']} info "

@@ -63,12 +63,32 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _check_base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A base that cannot mint URIs is a usage error (exit 2), said once, before any work."""
+    from archive.rdf.uris import base_problem
+
+    if value is not None and base_problem(value):
+        raise click.BadParameter(f"{value!r} {base_problem(value)}")
+    return value
+
+
 base_option = click.option(
     "--base",
     envvar="ARCHIVE_BASE",
     default=None,
     metavar="URI",
+    callback=_check_base,
     help="Base for minted URIs (default: $ARCHIVE_BASE or https://advocacy-archive.example).",
+)
+
+
+level_option = click.option(
+    "--level",
+    envvar="ARCHIVE_LEVEL",
+    type=click.Choice(["project", "tei", "cmif"], case_sensitive=False),
+    default=None,
+    help="Conformance level: project (the archive's customisation, strict; the default), tei "
+    "(any valid TEI P5) or cmif (CMIF 1.1); default $ARCHIVE_LEVEL, else project.",
 )
 
 
@@ -87,8 +107,17 @@ def tei_files(paths: tuple[str, ...]) -> list[Path]:
     """The TEI files named, and those in the folders named; none at all is a usage error."""
     from archive.tei.files import expand_paths
 
-    files = list(expand_paths(existing_paths(paths)))
+    given = existing_paths(paths)
+    files = list(expand_paths(given))
     if not files:
+        from archive.submissions import undeclared_bag
+
+        for path in given:
+            if undeclared_bag(path):
+                fail(
+                    f"{path} is laid out as a BagIt bag ({undeclared_bag(path)}) but has no "
+                    "bagit.txt: the bag declaration is missing"
+                )
         fail("no TEI files (*.xml, *.tei) in the paths given")
     return files
 

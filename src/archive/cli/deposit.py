@@ -16,6 +16,7 @@ from archive.cli.common import (
     err_console,
     error_text,
     guarded,
+    level_option,
     tei_files,
 )
 
@@ -71,6 +72,7 @@ COMMANDS: list[click.Command] = []
     show_default=True,
     help="How to print the result.",
 )
+@level_option
 @base_option
 @guarded
 def deposit(
@@ -85,6 +87,7 @@ def deposit(
     group_identifier: str | None,
     profile_path: str | None,
     output_format: str,
+    level: str | None,
     base: str | None,
 ) -> None:
     """Validate TEI records and write one submission package (BagIt 1.0) for a digital library.
@@ -114,6 +117,7 @@ def deposit(
             source_organizations=source_organization,
             group_identifier=group_identifier,
             profile=profile,
+            level=level,
         )
     except RecordsInvalid as exc:
         if output_format == "json":

@@ -17,6 +17,7 @@ from archive.cli.common import (
     existing_paths,
     fail,
     guarded,
+    level_option,
     tei_files,
     write_output,
 )
@@ -43,6 +44,7 @@ from archive.findings import Report
     help="In the text report, list findings of this severity and above (the counts and the "
     "verdict always cover every finding).",
 )
+@level_option
 @base_option
 @guarded
 def validate(
@@ -51,6 +53,7 @@ def validate(
     output: str | None,
     no_shacl: bool,
     show: str,
+    level: str | None,
     base: str | None,
 ) -> None:
     """Validate TEI files, folders of them, or deposit packages, through every layer.
@@ -71,6 +74,7 @@ def validate(
         shacl=not no_shacl,
         w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
+        level=level,
     )
     if not report.files:
         fail("no TEI files (*.xml, *.tei) or deposit packages in the paths given")
@@ -176,20 +180,33 @@ def extract(files: tuple[str, ...], fmt: str, output: str | None, base: str | No
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --format json.")
 @base_option
 @guarded
-def summary(file: str, as_json: bool, base: str | None) -> None:
+def summary(file: str, fmt: str, as_json: bool, base: str | None) -> None:
     """Summarise one TEI document: entities by kind, senders, addressees, copies."""
+    from archive.errors import NotWellFormed, UnsafeInput
     from archive.rdf.extract import extract_file
     from archive.rdf.summary import render, summarise
 
     (path,) = existing_paths((file,))
-    extraction = extract_file(path, base)
+    try:
+        extraction = extract_file(path, base)
+    except (NotWellFormed, UnsafeInput) as exc:  # a finding about the file, as elsewhere: 1
+        line = f":{exc.line}" if getattr(exc, "line", None) else ""
+        fail(f"{file}{line}: {exc}", EXIT_INVALID)
     if not extraction.documents:
         fail(f"{file}: no document could be extracted", EXIT_INVALID)
     summaries = [summarise(d) for d in extraction.documents]
-    if as_json:
+    if as_json or fmt == "json":
         write_output(
             json.dumps([s.to_dict() for s in summaries], ensure_ascii=False, indent=2), None
         )

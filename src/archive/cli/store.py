@@ -24,6 +24,7 @@ from archive.cli.common import (
     err_console,
     fail,
     guarded,
+    level_option,
     tei_files,
     write_output,
 )
@@ -188,6 +189,7 @@ def _stdout_is_terminal() -> bool:
     help="The report at the end.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@level_option
 @guarded
 def load_cmd(
     paths: tuple[str, ...],
@@ -199,6 +201,7 @@ def load_cmd(
     bulk: bool | None,
     fmt: str,
     quiet: bool,
+    level: str | None,
     **opts: Any,
 ) -> None:
     """Validate, extract and load TEI files (or folders of them), one named graph each.
@@ -244,6 +247,7 @@ def load_cmd(
                 atomic=atomic,
                 bulk=bulk,
                 on_file=lambda: progress.advance(task),
+                level=level,
             )
         finally:
             store.close()
@@ -253,6 +257,7 @@ def load_cmd(
             "store": store.location,
             "files": report.files,
             "seconds": round(report.seconds, 2),
+            "level": report.level,
             "documents": counts,
             "invalid_files": [i.to_dict() for i in report.invalid],
             "failed_documents": [r.to_dict() for r in report.failed],
@@ -270,7 +275,14 @@ def load_cmd(
             f"{len(report.rejected)} file(s) not loaded; {report.files} file(s) in "
             f"{report.seconds:.1f} s into {store.location}"
         )
+        click.echo(_level_line(report.level))
     raise SystemExit(report.exit_code)
+
+
+def _level_line(level: str) -> str:
+    from archive.tei.levels import Level, how_to_choose
+
+    return f"level: {level} ({Level(level).description}); {how_to_choose()}"
 
 
 # --- remove, list, stats, reindex --------------------------------------------------------------

@@ -201,6 +201,7 @@ def build_package(
     shapes_dir: Path = SHAPES_DIR,
     ontology_dir: Path = ONTOLOGY_DIR,
     check: bool = True,
+    level: str | None = None,
 ) -> PackageResult:
     """Validate the records, build the package beside ``out`` and rename it into place.
 
@@ -214,7 +215,7 @@ def build_package(
     dt = resolve_date(when)
     base = (base or default_base()).rstrip("/")
     profile = profile or default_profile()
-    records = validate_records(tei_paths, base, allow_invalid)
+    records = validate_records(tei_paths, base, allow_invalid, level)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
@@ -305,14 +306,16 @@ class Records:
         return iter(self.items)
 
 
-def validate_records(tei_paths: Sequence[Path], base: str, allow_invalid: bool) -> Records:
+def validate_records(
+    tei_paths: Sequence[Path], base: str, allow_invalid: bool, level: str | None = None
+) -> Records:
     """Validate every record from the very bytes that will be packaged."""
     report = Report()
     items = []
     for path in tei_paths:
         data = read_limited(path)
         result = validate_file(
-            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True
+            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True, level=level
         )
         items.append(Record(path, data, result))
         report.merge(result.report)

@@ -74,6 +74,7 @@ def validate_package(
     tei: bool = True,
     profile: Profile | None = None,
     limits: Limits | None = None,
+    level: str | None = None,
 ) -> Report:
     """Validate a package (bag folder, ``.zip`` or ``.tar``): one report, every finding.
 
@@ -88,12 +89,14 @@ def validate_package(
         report.add(Finding(exc.rule, Severity.ERROR, str(exc), Layer.BAG, file=str(path)))
         return report
     try:
-        return _validate(src, base, tei, profile)
+        return _validate(src, base, tei, profile, level)
     finally:
         src.close()
 
 
-def _validate(src: BagSource, base: str | None, tei: bool, profile: Profile | None) -> Report:
+def _validate(
+    src: BagSource, base: str | None, tei: bool, profile: Profile | None, level: str | None = None
+) -> Report:
     report = Report(files=[src.display])
     try:
         bag = check_bag(src)
@@ -140,7 +143,7 @@ def _validate(src: BagSource, base: str | None, tei: bool, profile: Profile | No
         _check_metadata(src, bag, facts, report)
         _check_rdf(src, bag, report)
         if tei:
-            _check_records(src, bag, base, report)
+            _check_records(src, bag, base, report, level)
     except LimitExceeded as exc:
         report.add(src.finding(exc.rule, str(exc)))
     except MemberUnreadable as exc:
@@ -269,7 +272,9 @@ def _check_rdf(src: BagSource, bag: BagContents, report: Report) -> None:
                 )
 
 
-def _check_records(src: BagSource, bag: BagContents, base: str | None, report: Report) -> None:
+def _check_records(
+    src: BagSource, bag: BagContents, base: str | None, report: Report, level: str | None = None
+) -> None:
     """The TEI and SHACL layers on each record, located as ``package!data/tei/file.xml``."""
     from archive.rdf.serialize import serialize
     from archive.validate import validate_file
@@ -296,7 +301,7 @@ def _check_records(src: BagSource, bag: BagContents, base: str | None, report: R
             target.write_bytes(src.read(name, max_bytes()))
             staged[name] = target
         for name, path in staged.items():
-            result = validate_file(path, base, label=src.location(name))
+            result = validate_file(path, base, label=src.location(name), level=level)
             report.merge(result.report)
             report.files = [f for f in report.files if f != result.label]
             packaged = f"data/rdf/{Path(name).stem}.nq"

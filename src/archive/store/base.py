@@ -708,6 +708,8 @@ WHERE {{ VALUES ?g {{ {" ".join(iri(g) for g in graphs)} }}
             out.append(ox.Triple(g, n(DCTERMS.date), ox.Literal(doc.date)))
         if doc.source:
             out.append(ox.Triple(g, n(DCTERMS.source), ox.Literal(Path(doc.source).name)))
+        if doc.kind != "document":  # an authority file: entities, not a document
+            out.append(ox.Triple(g, n(DCTERMS.type), ox.Literal(doc.kind)))
         return out
 
     def index_triples(self, index: CountIndex, counts: dict[Key, int]) -> Iterator[ox.Triple]:

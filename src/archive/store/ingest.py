@@ -22,6 +22,7 @@ from typing import Any
 from archive.findings import Report
 from archive.store.base import LoadResult, Outcome, Store
 from archive.tei.files import expand_paths
+from archive.tei.levels import level_from
 from archive.validate.record import FileResult, validate_readable
 
 PARALLEL_FROM = 8  # files: below this, worker processes cost more than they save
@@ -65,6 +66,7 @@ class IngestReport:
     seconds: float = 0.0
     results: list[LoadResult] = field(default_factory=list)
     invalid: list[InvalidFile] = field(default_factory=list)
+    level: str = "project"  # the conformance level files were validated at
 
     @property
     def counts(self) -> dict[str, int]:
@@ -83,10 +85,10 @@ class IngestReport:
         return 1 if self.failed or self.rejected else 0
 
 
-def validate_for_load(task: tuple[str, str | None, bool]) -> FileResult:
+def validate_for_load(task: tuple[str, str | None, bool, str | None]) -> FileResult:
     """Validate one file (in a worker); what comes back must pickle (no lxml tree)."""
-    path, base, allow_invalid = task
-    result = validate_readable(Path(path), base, tei_all="auto")
+    path, base, allow_invalid, level = task
+    result = validate_readable(Path(path), base, tei_all="auto", level=level)
     result.parsed = None
     if not result.report.valid and not allow_invalid:
         result.documents = []
@@ -130,11 +132,13 @@ def ingest(
     atomic: bool = False,
     bulk: bool | None = None,
     on_file: Callable[[], None] | None = None,
+    level: str | None = None,
 ) -> IngestReport:
     """Validate, extract and load files and folders; ``on_file`` is called once per file."""
     started = time.perf_counter()
+    level = level_from(level).value  # an unknown level stops here, before anything is read
     files = [str(f) for f in expand_paths(paths)]
-    report = IngestReport(files=len(files))
+    report = IngestReport(files=len(files), level=level)
     tick = on_file or (lambda: None)
     n_jobs = jobs or ((os.cpu_count() or 1) if len(files) > PARALLEL_FROM else 1)
     base = store.base
@@ -153,7 +157,7 @@ def ingest(
                 for g, n in known[digest]
             )
         else:
-            tasks.append((f, base, allow_invalid))
+            tasks.append((f, base, allow_invalid, level))
 
     def feed(outcomes: Iterator[FileResult]) -> Iterator[Any]:
         for result in outcomes:

@@ -54,6 +54,7 @@ __all__ = [
     "SchemaUnavailable",
     "TeiAll",
     "check_project",
+    "check_rng",
     "check_root",
     "check_schemas",
     "check_tei_all",
@@ -421,7 +422,8 @@ def _attribute_rules(key: str) -> _AttributeRules:
     if key == "project":
         root = etree.fromstring(project_schema_bytes(), _parser())
     else:
-        root = etree.parse(str(tei_all_info().path), _parser()).getroot()
+        path = _other_schemas.get(key) or tei_all_info().path
+        root = etree.parse(str(path), _parser()).getroot()
     defines = {d.get("name"): d for d in root.iterfind(f"{{{RNG_NS}}}define")}
     required: dict[str, list[tuple[str | None, frozenset[str]]]] = {}
     values: dict[tuple[str, str], set[str] | None] = {}
@@ -625,6 +627,19 @@ def check_tei_all(tree: Tree, file: str | Path | None = None) -> list[Finding]:
         Layer.TEI,
         f"TEI P5 {info.release} (tei_all.rng)",
     )
+
+
+_other_schemas: dict[str, Path] = {}  # key -> RELAX NG file, for check_rng
+
+
+def check_rng(
+    key: str, path: Path, tree: Tree, file: str | Path | None, rule: str, label: str
+) -> list[Finding]:
+    """Every error against another RELAX NG schema (a conformance level's, such as CMIF),
+    compiled once per process and located and explained like the two above."""
+    _other_schemas[key] = path
+    compiled = _compile(key, lambda: etree.parse(str(path), _parser()))
+    return _validate(key, compiled, tree, file, rule, Layer.SCHEMA, label)
 
 
 def check_schemas(

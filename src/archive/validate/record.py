@@ -19,7 +19,9 @@ from archive.rdf.extract import extract_parsed
 from archive.shacl.compiled import validate_document_fast
 from archive.tei import schema
 from archive.tei.integrity import check_integrity
+from archive.tei.levels import Level, check_level_schemas, level_from, settle
 from archive.tei.parse import ParsedXML, parse_bytes, read_limited
+from archive.tei.xinclude import expand_includes
 
 
 @dataclass
@@ -47,8 +49,13 @@ def validate_file(
     tei_all: str = "always",
     data: bytes | None = None,
     w3c_report: bool = False,
+    level: Level | str | None = None,
 ) -> FileResult:
     """Validate one TEI file through every layer. ``OSError`` propagates (unreadable path).
+
+    ``level`` is the conformance level (:mod:`archive.tei.levels`; default ``$ARCHIVE_LEVEL``,
+    else ``project``): which schema decides, and whether the archive's practice gives errors
+    or warnings.
 
     ``w3c_report`` keeps the W3C SHACL validation report (Turtle) in
     ``report.shacl_reports``; building it costs more than validating, so only when asked.
@@ -58,7 +65,8 @@ def validate_file(
     loading does: it saves compiling tei_all, seconds per process); ``"never"`` skips it.
     """
     label = label or str(path)
-    report = Report(files=[label])
+    level = level_from(level)
+    report = Report(files=[label], level=level.value)
     result = FileResult(path=path, label=label, report=report)
 
     def add(rule: str, severity: Severity, message: str, layer: Layer, **kw) -> None:
@@ -82,8 +90,9 @@ def validate_file(
         )
         return result
     result.parsed = parsed
+    report.extend(expand_includes(parsed, label))
 
-    schema_findings = schema.check_schemas(parsed.tree, label, tei_all=tei_all)
+    schema_findings = check_level_schemas(parsed.tree, label, level, tei_all=tei_all)
     report.extend(schema_findings)
     if any(f.rule == schema.RULE_ROOT for f in schema_findings):
         add(
@@ -102,6 +111,7 @@ def validate_file(
     result.documents = extraction.documents
     if shacl:
         run_shacl(result, w3c_report)
+    report.findings[:] = settle(report.findings, level)
     return result
 
 
@@ -110,7 +120,8 @@ def validate_readable(path: Path, base: str | None = None, **options: object) ->
     try:
         return validate_file(path, base, **options)  # type: ignore[arg-type]
     except OSError as exc:
-        result = FileResult(path, str(path), Report(files=[str(path)]))
+        level = level_from(options.get("level"))  # type: ignore[arg-type]
+        result = FileResult(path, str(path), Report(files=[str(path)], level=level.value))
         result.report.add(
             Finding(
                 "input.unreadable",
