@@ -917,7 +917,7 @@ def best_label(names: Sequence[tuple[str, str, str]]) -> tuple[str | None, str |
         lang_rank = 0 if lang.startswith("en") else (1 if not lang else 2)
         return (order, lang_rank, value)
 
-    pred, value, lang = min(names, key=rank)
+    _, value, lang = min(names, key=rank)
     return value, (lang or None)
 
 
@@ -1006,7 +1006,3 @@ def rebuild_index(store: Store, path: str | Path | None = None) -> UpdateCounts:
     with open_index(store, path) as index:
         return index.rebuild(store)
 
-
-def iter_sources(index: SearchIndex) -> Iterator[tuple[str, str]]:
-    for sha, name in index.conn.execute("SELECT sha256, name FROM sources"):
-        yield sha, name
