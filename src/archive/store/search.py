@@ -33,7 +33,7 @@ import sqlite3
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -585,6 +585,10 @@ class SearchIndex:
 
     # reading: documents -------------------------------------------------------------------
 
+    def last_loaded(self) -> str | None:
+        row = self.conn.execute("SELECT MAX(loaded) FROM documents").fetchone()
+        return row[0] if row else None
+
     def missing(self, graphs: Iterable[str]) -> list[str]:
         """Those of ``graphs`` the index does not hold."""
         wanted = list(graphs)
@@ -867,6 +871,19 @@ class SearchIndex:
         ]
         return ents, int(total)
 
+    def incoming(self, value: str, limit: int = 500) -> list[tuple[str, Entity]]:
+        """(predicate, entity) for every entity with a statement pointing at ``value``."""
+        rows = self.conn.execute(
+            "SELECT f.predicate AS predicate, e.* FROM facts f JOIN entities e "
+            "ON e.id = f.entity WHERE f.value = ? AND f.dtype = 'iri' "
+            "ORDER BY f.predicate, e.label LIMIT ?",
+            (value, limit),
+        ).fetchall()
+        return [
+            (r["predicate"], Entity(r["id"], r["iri"], r["kind"], r["label"], r["label_lang"]))
+            for r in rows
+        ]
+
     def pointing_at(self, value: str, predicate: str, limit: int = 200) -> list[Entity]:
         """Entities with a fact ``predicate value`` (organisations based in a place...)."""
         rows = self.conn.execute(
@@ -1005,4 +1022,3 @@ def update_after_remove(store: Store, graphs: Iterable[str], path: str | Path | 
 def rebuild_index(store: Store, path: str | Path | None = None) -> UpdateCounts:
     with open_index(store, path) as index:
         return index.rebuild(store)
-
