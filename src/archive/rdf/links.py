@@ -35,10 +35,10 @@ def name_links(
         if name == "bibl":
             if not el.get("corresp"):
                 continue
-        elif name == "title" and not el.get("ref"):
-            continue
-        elif not (el.get("ref") or el.get("key")) and el not in in_text:
-            continue
+        else:
+            pointed = bool(el.get("ref") or el.get("key"))
+            if (name == "title" or el not in in_text) and not pointed:
+                continue
         try:
             entities = ctx.resolve(el, scope)
         except Exception:  # a name the extractor cannot resolve is simply not linked
