@@ -225,7 +225,7 @@ class ProcessExecutor:
                 with self._lock:
                     self._all.discard(w)
                 w.stop(kill=True)
-                raise QueryRefused(f"the query could not be run: {exc}") from exc
+                raise QueryRefused(f"the query worker failed: {exc}") from exc
             self._give_back(w)
             if status == "ok":
                 return SparqlAnswer(job.media_type, payload, time.perf_counter() - started)

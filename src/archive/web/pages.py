@@ -160,11 +160,11 @@ def documents(request: Request, site: Site) -> Response:
         filters=filters,
         chosen=chosen,
         facets=facets,
-        query_with=lambda **kw: _query_string(filters, sort, page, **kw),
+        query_with=lambda **kw: _query_string(filters, sort, page, kw),
     )
 
 
-def _query_string(filters: dict[str, str], sort: str, page: int, **changes: Any) -> str:
+def _query_string(filters: dict[str, str], sort: str, page: int, changes: dict[str, Any]) -> str:
     from urllib.parse import urlencode
 
     params: dict[str, Any] = {**filters, "sort": sort, "page": page}
