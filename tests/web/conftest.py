@@ -37,7 +37,8 @@ def hostile_tei() -> str:
     """The Calais letter with a script in a name and javascript: URLs in @ref and @target."""
     text = RECORD.read_text(encoding="utf-8")
     text = text.replace(
-        "<idno type=\"archive\">calais-2014-07-10</idno>", f'<idno type="archive">{HOSTILE_SLUG}</idno>'
+        '<idno type="archive">calais-2014-07-10</idno>',
+        f'<idno type="archive">{HOSTILE_SLUG}</idno>',
     )
     text = text.replace('xml:id="calais-2014-07-10"', f'xml:id="{HOSTILE_SLUG}"')
     text = text.replace(
@@ -127,7 +128,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live(web_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live(
+    web_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """A server with an application of its own (its own SPARQL workers and lifespan)."""
     config = WebConfig(workers=2, time_limit=20, cache_dir=tmp_path_factory.mktemp("live-cache"))
     server = LiveServer(create_app(web_store, config)).start()

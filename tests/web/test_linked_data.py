@@ -35,12 +35,20 @@ def parse(body: bytes, fmt: ox.RdfFormat) -> list:
     return list(ox.parse(body, format=fmt))
 
 
-@pytest.mark.parametrize("accept,ext", [
-    ("text/html", "html"), ("text/turtle", "ttl"), ("application/ld+json", "jsonld"),
-    ("application/n-triples", "nt"), ("application/rdf+xml", "rdf"),
-    ("application/xhtml+xml", "html"), ("*/*", "html"), (None, "html"),
-    ("text/turtle;q=0.5, application/ld+json", "jsonld"),
-])
+@pytest.mark.parametrize(
+    "accept,ext",
+    [
+        ("text/html", "html"),
+        ("text/turtle", "ttl"),
+        ("application/ld+json", "jsonld"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "rdf"),
+        ("application/xhtml+xml", "html"),
+        ("*/*", "html"),
+        (None, "html"),
+        ("text/turtle;q=0.5, application/ld+json", "jsonld"),
+    ],
+)
 def test_id_iri_answers_303_to_the_representation_asked_for(client, accept, ext):
     headers = {"accept": accept} if accept else {}
     r = client.get("/id/org/gisti", headers=headers, follow_redirects=False)
@@ -65,9 +73,13 @@ def test_every_rdf_type_of_an_entity_parses_and_states_its_names(client, media, 
     assert len(triples) == len(set(triples))
 
 
-@pytest.mark.parametrize("media,fmt", [
-    ("application/trig", ox.RdfFormat.TRIG), ("application/n-quads", ox.RdfFormat.N_QUADS),
-])
+@pytest.mark.parametrize(
+    "media,fmt",
+    [
+        ("application/trig", ox.RdfFormat.TRIG),
+        ("application/n-quads", ox.RdfFormat.N_QUADS),
+    ],
+)
 def test_a_document_as_its_named_graph(client, media, fmt):
     r = client.get(DOC, headers={"accept": media})
     assert r.status_code == 200 and r.headers["content-type"].startswith(media)
@@ -83,11 +95,19 @@ def test_a_document_as_its_tei_file(client):
     assert r.content == RECORD.read_bytes()
 
 
-@pytest.mark.parametrize("ext,media", [
-    ("html", "text/html"), ("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
-    ("nt", "application/n-triples"), ("rdf", "application/rdf+xml"), ("trig", "application/trig"),
-    ("nq", "application/n-quads"), ("xml", "application/tei+xml"),
-])
+@pytest.mark.parametrize(
+    "ext,media",
+    [
+        ("html", "text/html"),
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+        ("rdf", "application/rdf+xml"),
+        ("trig", "application/trig"),
+        ("nq", "application/n-quads"),
+        ("xml", "application/tei+xml"),
+    ],
+)
 def test_suffix_urls_are_stable_whatever_the_accept_header(client, ext, media):
     r = client.get(f"{DOC}.{ext}", headers={"accept": "image/png"})
     assert r.status_code == 200
@@ -160,7 +180,7 @@ def test_every_kind_of_iri_in_a_document_answers(client, web_store):
     }
     assert len(iris) > 60
     for iri in sorted(iris):
-        path = iri[len(BASE):]
+        path = iri[len(BASE) :]
         r = client.get(path, headers={"accept": "text/turtle"})
         assert r.status_code == 200, (iri, r.status_code, r.text[:200])
 

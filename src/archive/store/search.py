@@ -57,13 +57,24 @@ ROLES: dict[str, str] = {
     str(CITO.cites): "cites",
     str(SCHEMA.locationCreated): "place",
 }
+# What an entity is called when the documents do not name it: the office it holds (the label
+# of its org:Membership). Only in this index, never in RDF.
+OFFICE = "urn:archive:index:office"
+MEMBER = str(ORG.member)
 NAME_PREDICATES = (
     str(SCHEMA.name),
     str(SCHEMA.alternateName),
     str(SKOS.prefLabel),
     str(RDFS.label),
+    OFFICE,
 )
-LABEL_ORDER = (str(SCHEMA.name), str(SKOS.prefLabel), str(RDFS.label), str(SCHEMA.alternateName))
+LABEL_ORDER = (
+    str(SCHEMA.name),
+    str(SKOS.prefLabel),
+    str(RDFS.label),
+    str(SCHEMA.alternateName),
+    OFFICE,
+)
 IDENTIFIER = str(SCHEMA.identifier)
 PROPERTY_ID = str(SCHEMA.propertyID)
 VALUE = str(SCHEMA.value)
@@ -467,12 +478,19 @@ class SearchIndex:
         doc_iri = info.document or ""
         about: dict[str, dict[str, list[Any]]] = {}
         bnodes: dict[str, dict[str, str]] = {}
+        members: dict[str, str] = {}  # blank org:Membership -> its member
         for s, p, o in triples:
             if isinstance(s, ox.BlankNode):
                 if isinstance(o, ox.Literal):
                     bnodes.setdefault(s.value, {})[p.value] = o.value
+                elif p.value == MEMBER and isinstance(o, ox.NamedNode):
+                    members[s.value] = o.value
                 continue
             about.setdefault(s.value, {}).setdefault(p.value, []).append(o)
+        for tenure, member in members.items():  # an office held by someone the text names not
+            office = bnodes.get(tenure, {}).get(str(RDFS.label))
+            if office and member in about and str(SCHEMA.name) not in about[member]:
+                about[member].setdefault(OFFICE, []).append(ox.Literal(office))
         mine = about.pop(doc_iri, {})
         title, title_lang = info.title, None
         for o in mine.get(DOC_NAME, []):
@@ -934,7 +952,9 @@ def best_label(names: Sequence[tuple[str, str, str]]) -> tuple[str | None, str |
         lang_rank = 0 if lang.startswith("en") else (1 if not lang else 2)
         return (order, lang_rank, value)
 
-    _, value, lang = min(names, key=rank)
+    pred, value, lang = min(names, key=rank)
+    if pred == OFFICE:
+        return f"{value} (not named)", None
     return value, (lang or None)
 
 

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from archive.errors import ArchiveError
 from archive.rdf.links import name_links
 from archive.rdf.namespaces import CITO, DCTERMS, ORG, OWL, RDF, RDFS, SCHEMA, SKOS
-from archive.store.search import FILTERS, SORTS, DocumentRow, Entity
+from archive.store.search import FILTERS, OFFICE, SORTS, DocumentRow, Entity
 from archive.tei.parse import parse_bytes
 from archive.web.site import KIND_LABELS, LRU, Site, short_name
 from archive.web.teihtml import Header, Renderer, header_of, safe_href
@@ -416,6 +416,9 @@ def entity_page(request: Request, site: Site, entity: Entity, links: list) -> Re
     labels = site.index.labels(iris)
     for f in facts:
         if f.predicate in NAME_PREDICATES:
+            if f.predicate == OFFICE:
+                names.append(Value(f"{f.value} (the office; the documents do not name the holder)"))
+                continue
             kind = "main" if f.predicate != str(SCHEMA.alternateName) else "alternate"
             names.append(Value(f.value, None, f.lang or None, f.docs, kind == "alternate"))
         elif f.predicate == str(RDF.type):

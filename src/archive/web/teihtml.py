@@ -53,6 +53,8 @@ BLOCKS = {
     "row": ("tr", None),
     "cell": ("td", None),
     "floatingText": ("div", "floating"),
+    "title": ("cite", None),
+    "bibl": ("span", "bibl"),
 }
 INLINE = {
     "foreign": ("i", None),
@@ -210,7 +212,9 @@ class Renderer:
                     href, inner
                 )
             return self._wrap("span", el, inner, "ref")
-        if name in NAME_CLASSES:
+        if name in NAME_CLASSES and (
+            name not in ("title", "bibl") or el.get("ref") or el.get("corresp")
+        ):
             target = self.linker(el)
             inner = self.children(el, target or link, depth)
             cls = f"tei-name {NAME_CLASSES[name]}"
