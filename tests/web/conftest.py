@@ -26,7 +26,7 @@ from archive.web import create_app
 from archive.web.config import WebConfig
 
 from ..conftest import RECORD
-from ..store.conftest import free_port
+from ..store.conftest import free_port, oxigraph, oxigraph_server  # noqa: F401
 
 BASE = "https://advocacy-archive.example"
 HOSTILE_SLUG = "hostile-2014-07-10"

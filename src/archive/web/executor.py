@@ -22,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -288,9 +289,12 @@ class RemoteExecutor:
         try:
             response = await self._http().post(
                 self.endpoint.query_url,
-                data=data,  # type: ignore[arg-type]
+                content=urlencode(data).encode("ascii"),
                 params=params,
-                headers={"Accept": job.media_type},
+                headers={
+                    "Accept": job.media_type,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
                 timeout=httpx.Timeout(self.time_limit, connect=min(10.0, self.time_limit)),
             )
         except httpx.TimeoutException as exc:
