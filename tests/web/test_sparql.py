@@ -80,7 +80,8 @@ def test_results_formats_by_accept(client, accept, media, fmt):
     ],
 )
 def test_construct_and_describe_formats(client, accept, fmt):
-    q = f"CONSTRUCT {{ ?o schema:name ?n }} WHERE {{ <{BASE}/id/document/calais-2014-07-10> schema:sender ?o . ?o schema:name ?n }}"
+    doc = f"<{BASE}/id/document/calais-2014-07-10>"
+    q = f"CONSTRUCT {{ ?o schema:name ?n }} WHERE {{ {doc} schema:sender ?o . ?o schema:name ?n }}"
     r = client.post("/sparql", data={"query": q}, headers={"accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
     triples = list(ox.parse(r.content, format=fmt))
