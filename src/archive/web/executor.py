@@ -61,6 +61,7 @@ class SparqlJob:
     media_type: str  # the answer's media type (chosen by content negotiation)
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
+    base_iri: str | None = None  # relative IRIs resolve against the endpoint's URL
 
 
 @dataclass
@@ -99,7 +100,7 @@ def _worker_main(conn: Any, path: str, prefixes: dict[str, str]) -> None:
 
 def execute(store: ox.Store, job: SparqlJob, prefixes: dict[str, str]) -> bytes:
     """Run one query on a pyoxigraph store and serialise its answer (used by workers)."""
-    options: dict[str, Any] = {"prefixes": prefixes}
+    options: dict[str, Any] = {"prefixes": prefixes, "base_iri": job.base_iri}
     if job.default_graphs or job.named_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs] or [
             ox.DefaultGraph()
@@ -279,7 +280,8 @@ class RemoteExecutor:
     async def run(self, job: SparqlJob) -> SparqlAnswer:
         from archive.rdf.namespaces import sparql_prefixes
 
-        data: list[tuple[str, str]] = [("query", sparql_prefixes() + job.query)]
+        base = f"BASE <{job.base_iri}>\n" if job.base_iri else ""
+        data: list[tuple[str, str]] = [("query", base + sparql_prefixes() + job.query)]
         data += [("default-graph-uri", g) for g in job.default_graphs]
         data += [("named-graph-uri", g) for g in job.named_graphs]
         params = {}

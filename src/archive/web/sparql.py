@@ -27,8 +27,8 @@ from starlette.routing import Route
 
 from archive import __version__
 from archive.errors import ArchiveError, QueryError
-from archive.rdf.namespaces import DCTERMS, RDF, SCHEMA, VOID, XSD, bind_all
-from archive.store.queries import check_syntax, query_form
+from archive.rdf.namespaces import DCTERMS, PREFIXES, RDF, SCHEMA, VOID, XSD, bind_all
+from archive.store.queries import query_form, syntax_error
 from archive.web.executor import (
     GRAPH_TYPES,
     RESULT_TYPES,
@@ -186,8 +186,9 @@ async def run_query(
     nameds: list[str],
     accept: str | None,
 ) -> Response:
+    base_iri = str(request.url.replace(query="", fragment=""))
     try:
-        check_syntax(text)
+        check_query(text, base_iri)
     except QueryError as exc:
         raise Problem(400, str(exc)) from exc
     for g in [*defaults, *nameds]:
@@ -218,7 +219,7 @@ async def run_query(
         limited, applied = apply_row_limit(text, site.config.row_limit)
         if applied:
             headers["X-SPARQL-MaxRows"] = str(site.config.row_limit)
-    job = SparqlJob(limited, media, defaults, nameds)
+    job = SparqlJob(limited, media, defaults, nameds, base_iri)
     try:
         answer = await site.executor.run(job)
     except QueryTimeout:
@@ -277,6 +278,19 @@ async def _update(
         raise Problem(400, f"The update failed: {exc}") from exc
     site.executor.recycle()
     return Response(status_code=204, headers=SPARQL_CORS)
+
+
+_checker = ox.Store()
+_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+def check_query(text: str, base_iri: str | None = None) -> None:
+    """Parse the query here (as ``archive query`` does), with the endpoint as its base IRI, so
+    that errors point at the user's line and column whatever the backend."""
+    try:
+        _checker.query(text, prefixes=_PREFIXES, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise syntax_error(exc, text=text) from exc
 
 
 # --- the row limit ------------------------------------------------------------------------------
@@ -444,8 +458,6 @@ def void_description(request: Request) -> Response:
     if summary["last_loaded"]:
         g.add((ds, DCTERMS.modified, Literal(summary["last_loaded"], datatype=XSD.dateTime)))
     for prefix in ("schema", "org", "cito", "fabio", "prov", "skos", "dcterms"):
-        from archive.rdf.namespaces import PREFIXES
-
         g.add((ds, VOID.vocabulary, URIRef(str(PREFIXES[prefix]))))
     for kind, n in sorted(summary["entities"].items()):
         cls = KIND_CLASSES.get(kind or "")
