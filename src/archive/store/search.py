@@ -427,6 +427,31 @@ class SearchIndex:
         counts.missing_sources += 1
         return None
 
+    def keep_sources(self, sources: dict[str, Path]) -> int:
+        """Keep the TEI files of indexed documents that lack theirs (same SHA-256 only)."""
+        kept = 0
+        conn = self.conn
+        with conn:
+            for graph, path in sources.items():
+                row = conn.execute(
+                    "SELECT d.sha256 FROM documents d WHERE d.graph = ? AND d.sha256 IS NOT NULL "
+                    "AND NOT EXISTS (SELECT 1 FROM sources s WHERE s.sha256 = d.sha256)",
+                    (graph,),
+                ).fetchone()
+                if row is None:
+                    continue
+                try:
+                    data = Path(path).read_bytes()
+                except OSError:
+                    continue
+                if hashlib.sha256(data).hexdigest() == row[0]:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?)",
+                        (row[0], Path(path).name, len(data), zlib.compress(data, 6)),
+                    )
+                    kept += 1
+        return kept
+
     def _drop_unused_sources(self) -> None:
         conn = self.conn
         with conn:
@@ -1028,7 +1053,11 @@ def update_after_load(
         missing = index.missing(unchanged)
         todo = [*written, *missing]
         sources = {g: p for g, p in {**unchanged, **written}.items() if p is not None}
-        return index.update(store, todo, sources) if todo else UpdateCounts()
+        counts = index.update(store, todo, sources) if todo else UpdateCounts()
+        counts.sources += index.keep_sources(
+            {g: p for g, p in unchanged.items() if p is not None and g not in missing}
+        )
+        return counts
 
 
 def update_after_remove(store: Store, graphs: Iterable[str], path: str | Path | None = None) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
+import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -77,6 +78,10 @@ def site_of(request: Request) -> Site:
 
 def resolve(site: Site, iri: str) -> Resource | None:
     """What the archive holds at ``iri`` (a document, a thing), or None."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return None
     kind = iri[len(site.base) + 4 :].split("/", 1)[0] if iri.startswith(site.base + "/id/") else ""
     generation = str(site.index.generation)
     last = site.index.last_loaded()
@@ -288,9 +293,13 @@ def graph(request: Request) -> Response:
     rest = request.path_params["rest"]
     stem, dot, suffix = rest.rpartition(".")
     ext = None
-    if dot and suffix in GRAPH_EXTS and graph_exists(site.store, site.iri_of(f"/graph/{stem}")):
+    if dot and suffix in GRAPH_EXTS and _graph_known(site, site.iri_of(f"/graph/{stem}")):
         rest, ext = stem, suffix
     g = site.iri_of(f"/graph/{rest}")
+    try:
+        ox.NamedNode(g)
+    except ValueError:
+        raise Problem(404, f"There is no graph {g} in this archive.") from None
     row = site.index.document(g)
     if row is None and not graph_exists(site.store, g):
         raise Problem(404, f"There is no graph {g} in this archive.")
@@ -320,6 +329,13 @@ def graph(request: Request) -> Response:
     return Response(
         serialize(graph_description(site.store, g), ext), media_type=EXT_TYPES[ext], headers=headers
     )
+
+
+def _graph_known(site: Site, g: str) -> bool:
+    try:
+        return graph_exists(site.store, g)
+    except ValueError:
+        return False
 
 
 def namespace(request: Request) -> Response:

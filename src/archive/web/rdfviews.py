@@ -73,7 +73,10 @@ def graph_description(store: Store, graph: str) -> Description:
 
 
 def exists(store: Store, value: str) -> bool:
-    q = f"ASK {{ GRAPH ?g {{ {_iri(value)} ?p ?o }} }}"
+    try:
+        q = f"ASK {{ GRAPH ?g {{ {_iri(value)} ?p ?o }} }}"
+    except ValueError:  # not an IRI at all
+        return False
     return bool(store.query(q).boolean)
 
 

@@ -75,7 +75,8 @@ class Site:
         return request.scope.get("root_path", "") + quote(path, safe="/-._~%:@!$&'()*+,;=")
 
     def iri_of(self, path: str) -> str:
-        return self.base + path
+        """The IRI for a (decoded) request path, quoted as the archive mints IRIs."""
+        return self.base + quote(path, safe="/-._~")
 
     def label(self, value: str) -> str:
         return self.index.label(value) or short_name(value, self.base)
