@@ -102,7 +102,7 @@ def test_load_remove_and_reindex_keep_the_index_in_step(tmp_path, files):
     incremental = tables(index)
     assert incremental == loaded
     r = run("reindex", "--store", str(store))
-    assert r.exit_code == 0 and "search index rebuilt: 6 indexed" in r.output
+    assert r.exit_code == 0 and "search index rebuilt: 6 document(s) indexed, 0 removed" in r.output
     assert tables(index) == incremental
     with SearchIndex(index, BASE) as ix:  # the TEI files survived the rebuild
         row = ix.document("calais-2014-07-10")

@@ -222,10 +222,12 @@ class UpdateCounts:
     missing_sources: int = 0  # documents whose TEI file was not at hand
 
     def __str__(self) -> str:
-        return (
-            f"{self.indexed} indexed, {self.removed} removed, {self.sources} TEI file(s) kept"
-            + (f", {self.missing_sources} without their TEI file" if self.missing_sources else "")
-        )
+        out = f"{self.indexed} document(s) indexed, {self.removed} removed"
+        if self.sources:
+            out += f", {self.sources} TEI file(s) stored"
+        if self.missing_sources:
+            out += f", {self.missing_sources} without their TEI file"
+        return out
 
 
 FILTERS = ("year", "signatory", "addressee", "orgkind", "type")
