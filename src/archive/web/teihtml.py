@@ -1,6 +1,6 @@
 """A TEI document as HTML: the reading view and the header panel.
 
-Everything taken from the TEI is escaped (``markupsafe``); no element or attribute of the
+Everything taken from the TEI is escaped (``html.escape``); no element or attribute of the
 source is ever copied into the page. Links are made only from what the archive resolved (entity
 pages) or from ``http``, ``https`` and ``mailto`` targets, so a ``javascript:`` URL in ``@ref``
 or ``@target`` renders as inert text. Names nested in names (an organisation's section named
@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as esc
 
 from lxml import etree
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from archive.tei.parse import TEI_NS, XML_ID, XML_LANG, local_name
 
@@ -95,7 +96,11 @@ Linker = Callable[[etree._Element], tuple[str, str] | None]  # element -> (href,
 
 
 class Renderer:
-    """One pass over ``<text>``; footnotes collected on the way, numbered as the TEI does."""
+    """One pass over ``<text>``; footnotes collected on the way, numbered as the TEI does.
+
+    Built with plain strings and ``html.escape`` (every piece of the source goes through it):
+    markupsafe's ``Markup.format`` cost most of a page's time.
+    """
 
     def __init__(self, linker: Linker) -> None:
         self.linker = linker
@@ -108,42 +113,42 @@ class Renderer:
         if text is None:
             return Rendered(Markup(""))
         body = self.children(text, None, depth=1)
-        return Rendered(body, self.footnotes, self.pages)
+        return Rendered(Markup(body), self.footnotes, self.pages)
 
     # -- pieces ----------------------------------------------------------------------------------
 
-    def _text(self, s: str | None, link: tuple[str, str] | None) -> Markup:
+    def _text(self, s: str | None, link: tuple[str, str] | None) -> str:
         if not s:
-            return Markup("")
+            return ""
         if link is None or not s.strip():
-            return escape(s)
+            return esc(s)
         href, title = link
-        return Markup('<a class="name" href="{}" title="{}">{}</a>').format(href, title, s)
+        return f'<a class="name" href="{esc(href)}" title="{esc(title)}">{esc(s)}</a>'
 
-    def children(self, el: etree._Element, link: tuple[str, str] | None, depth: int) -> Markup:
+    def children(self, el: etree._Element, link: tuple[str, str] | None, depth: int) -> str:
         out = [self._text(el.text, link)]
         for child in el:
             if isinstance(child.tag, str):
                 out.append(self.element(child, link, depth))
             out.append(self._text(child.tail, link))
-        return Markup("").join(out)
+        return "".join(out)
 
-    def _attrs(self, el: etree._Element, cls: str | None = None, **extra: str | None) -> Markup:
+    def _attrs(self, el: etree._Element, cls: str | None = None, **extra: str | None) -> str:
         parts = []
         if cls:
-            parts.append(Markup(' class="{}"').format(cls))
+            parts.append(f' class="{esc(cls)}"')
         lang = el.get(XML_LANG)
         if lang:
-            parts.append(Markup(' lang="{}"').format(lang))
+            parts.append(f' lang="{esc(lang)}"')
         for key, value in extra.items():
             if value is not None:
-                parts.append(Markup(' {}="{}"').format(key.rstrip("_").replace("_", "-"), value))
-        return Markup("").join(parts)
+                parts.append(f' {key.rstrip("_").replace("_", "-")}="{esc(value)}"')
+        return "".join(parts)
 
-    def _wrap(self, tag: str, el: etree._Element, inner: Markup, cls: str | None = None, **kw):
-        return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), self._attrs(el, cls, **kw), inner)
+    def _wrap(self, tag: str, el: etree._Element, inner: str, cls: str | None = None, **kw) -> str:
+        return f"<{tag}{self._attrs(el, cls, **kw)}>{inner}</{tag}>"
 
-    def element(self, el: etree._Element, link: tuple[str, str] | None, depth: int) -> Markup:
+    def element(self, el: etree._Element, link: tuple[str, str] | None, depth: int) -> str:
         name = local_name(el)
         if name in ("div", "body", "front", "back", "group", "text"):
             inner = self.children(el, link, depth + 1)
@@ -158,18 +163,20 @@ class Renderer:
         if name == "pb":
             n = el.get("n") or str(len(self.pages) + 1)
             self.pages.append(n)
-            return Markup(
-                '<span class="pb" id="{}" role="separator" aria-label="page {}">page {}</span>'
-            ).format(self._unique(f"page-{n}"), n, n)
+            ident = self._unique(f"page-{re.sub(r'[^A-Za-z0-9_-]', '-', n)}")
+            return (
+                f'<span class="pb" id="{esc(ident)}" role="separator" '
+                f'aria-label="page {esc(n)}">page {esc(n)}</span>'
+            )
         if name == "lb":
-            return Markup("<br>")
-        if name == "cb" or name == "milestone" or name == "anchor" or name in SKIP:
-            return Markup("")
+            return "<br>"
+        if name in ("cb", "milestone", "anchor") or name in SKIP:
+            return ""
         if name == "note":
             return self.note(el, depth)
         if name == "list":
             items = []
-            head = Markup("")
+            head = ""
             for child in el:
                 if not isinstance(child.tag, str):
                     continue
@@ -180,10 +187,8 @@ class Renderer:
                 else:
                     items.append(self.element(child, link, depth))
             tag = "ol" if el.get("type") in ("ordered", "numbered") else "ul"
-            lst = Markup("<{0}{1}>{2}</{0}>").format(
-                Markup(tag), self._attrs(el, "tei-list"), Markup("").join(items)
-            )
-            return Markup('<div class="list-block">{}{}</div>').format(head, lst)
+            lst = f"<{tag}{self._attrs(el, 'tei-list')}>{''.join(items)}</{tag}>"
+            return f'<div class="list-block">{head}{lst}</div>'
         if name == "item":
             return self._wrap("li", el, self.children(el, link, depth))
         if name == "choice":
@@ -200,25 +205,21 @@ class Renderer:
         if name == "hi":
             rend = (el.get("rend") or "").strip()
             tag = HI.get(rend, "span")
-            return self._wrap(
-                tag, el, self.children(el, link, depth), None if tag != "span" else "hi"
-            )
+            cls = None if tag != "span" else "hi"
+            return self._wrap(tag, el, self.children(el, link, depth), cls)
         if name in ("ref", "ptr"):
             target = (el.get("target") or "").split()
             href = target[0] if target else ""
-            inner = self.children(el, link, depth) if name == "ref" else escape(href)
+            inner = self.children(el, link, depth) if name == "ref" else esc(href)
             if href and SAFE_SCHEMES.match(href) and link is None:
-                return Markup('<a class="ext" href="{}" rel="nofollow noopener">{}</a>').format(
-                    href, inner
-                )
+                return f'<a class="ext" href="{esc(href)}" rel="nofollow noopener">{inner}</a>'
             return self._wrap("span", el, inner, "ref")
         if name in NAME_CLASSES and (
             name not in ("title", "bibl") or el.get("ref") or el.get("corresp")
         ):
             target = self.linker(el)
             inner = self.children(el, target or link, depth)
-            cls = f"tei-name {NAME_CLASSES[name]}"
-            return self._wrap("span", el, inner, cls)
+            return self._wrap("span", el, inner, f"tei-name {NAME_CLASSES[name]}")
         if name in BLOCKS:
             tag, cls = BLOCKS[name]
             return self._wrap(tag, el, self.children(el, link, depth), cls)
@@ -226,16 +227,14 @@ class Renderer:
             tag, cls = INLINE[name]
             return self._wrap(tag, el, self.children(el, link, depth), cls)
         if name == "gap":
-            return Markup('<span class="gap" title="text omitted">[…]</span>')
+            return '<span class="gap" title="text omitted">[…]</span>'
         if name == "figure":
-            fig = [self.children(h, link, depth) for h in el.findall(f"{T}head")]
-            return Markup('<span class="figure">[figure{}]</span>').format(
-                Markup(": ") + fig[0] if fig else ""
-            )
+            heads = [self.children(h, link, depth) for h in el.findall(f"{T}head")]
+            return f'<span class="figure">[figure{": " + heads[0] if heads else ""}]</span>'
         # anything else: its content, in a span that says what it was
         return self._wrap("span", el, self.children(el, link, depth), f"tei-{name}")
 
-    def note(self, el: etree._Element, depth: int) -> Markup:
+    def note(self, el: etree._Element, depth: int) -> str:
         place = el.get("place") or ""
         if place not in ("foot", "end", "bottom") and el.get("type") != "footnote":
             return self._wrap("span", el, self.children(el, None, depth), "note-inline")
@@ -243,12 +242,12 @@ class Renderer:
         base = re.sub(r"[^A-Za-z0-9_-]", "-", el.get(XML_ID) or f"fn{number}")
         note_id = self._unique(f"note-{base}")
         anchor_id = self._unique(f"noteref-{base}")
-        html = self.children(el, None, depth)
+        html = Markup(self.children(el, None, depth))
         self.footnotes.append(Footnote(number, anchor_id, note_id, html))
-        return Markup(
-            '<sup class="noteref"><a id="{}" href="#{}" role="doc-noteref" '
-            'aria-label="note {}">{}</a></sup>'
-        ).format(anchor_id, note_id, number, number)
+        return (
+            f'<sup class="noteref"><a id="{esc(anchor_id)}" href="#{esc(note_id)}" '
+            f'role="doc-noteref" aria-label="note {esc(number)}">{esc(number)}</a></sup>'
+        )
 
     def _unique(self, ident: str) -> str:
         out, n = ident, 2
