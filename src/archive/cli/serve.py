@@ -80,6 +80,7 @@ def serve_cmd(
     from archive.web.app import create_app
     from archive.web.config import WebConfig
 
+    _check_port(host, port)
     store = open_from(opts)
     config = WebConfig(
         title=title or WebConfig.title,
@@ -101,6 +102,23 @@ def serve_cmd(
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
     finally:
         store.close()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once (exit 2) when the address cannot be listened on, before opening the store."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
 
 
 COMMANDS: list[click.Command] = [serve_cmd]
