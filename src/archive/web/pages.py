@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
 from lxml import etree
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -325,7 +326,8 @@ def schema_org(request: Request, site: Site, row: DocumentRow, view: DocumentVie
     """The document described with schema.org, for search engines (JSON-LD in <head>)."""
 
     def agent(p: Party) -> dict:
-        kind = site.index.entity(p.iri).kind if p.iri and site.index.entity(p.iri) else None
+        path = site.path_of(p.iri) if p.iri else None
+        kind = path.split("/")[1] if path else None
         out: dict[str, Any] = {
             "@type": "Person" if kind == "person" else "Organization",
             "name": p.label,
@@ -475,28 +477,16 @@ def resource_page(
     request: Request, site: Site, value: str, triples: list, links: list, heading: str
 ) -> Response:
     """Any other IRI under the base: its statements as a table, with names for the IRIs."""
-    iris = {
-        t.object.value
-        for t in triples
-        if hasattr(t.object, "value") and t.object.__class__.__name__ == "NamedNode"
-    }
-    labels = site.index.labels(iris | {t.predicate.value for t in triples})
+    iris = {t.object.value for t in triples if isinstance(t.object, ox.NamedNode)}
+    labels = site.index.labels(iris)
     rows = []
     for t in triples[:2000]:
-        o = t.object
-        if o.__class__.__name__ == "NamedNode":
+        o, p = t.object, short_name(t.predicate.value, site.base)
+        if isinstance(o, ox.NamedNode):
             url = site.url_of(request, o.value) if site.is_local(o.value) else safe_href(o.value)
-            rows.append(
-                (
-                    short_name(t.predicate.value, site.base),
-                    labels.get(o.value) or short_name(o.value, site.base),
-                    url,
-                )
-            )
+            rows.append((p, labels.get(o.value) or short_name(o.value, site.base), url))
         else:
-            rows.append(
-                (short_name(t.predicate.value, site.base), getattr(o, "value", str(o)), None)
-            )
+            rows.append((p, getattr(o, "value", str(o)), None))
     return render(
         request,
         site,
