@@ -345,12 +345,14 @@ def load_test(url: str, s: dict, clients: int, seconds: float) -> dict:
             for _ in range(100_000):
                 if time.monotonic() > deadline:
                     return
-                target = sparql if rng.random() < 0.05 else rng.choice(urls)
+                is_query = rng.random() < 0.05
+                target = sparql if is_query else rng.choice(urls)
+                accept = "application/sparql-results+json" if is_query else "text/html"
                 t0 = time.perf_counter()
                 try:
                     r = c.get(
                         target,
-                        headers={"accept": "text/html, application/sparql-results+json;q=0.9"},
+                        headers={"accept": accept},
                     )
                     ok = r.status_code == 200
                 except httpx.HTTPError as exc:
