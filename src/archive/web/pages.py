@@ -196,6 +196,7 @@ def search(request: Request, site: Site) -> Response:
         "search.html",
         q=q,
         hits=[(h.document, mark_snippet(h.snippet)) for h in hits],
+        ranked=all(h.ranked for h in hits),
         total=total,
         entities=entities,
         page_no=page,
