@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean setup
+.PHONY: run test lint bench clean setup serve
 
 setup: $(STAMP)
 
@@ -35,6 +35,15 @@ run: $(STAMP)
 	@echo "== 5. the deposit package, and its validation"
 	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) $(BIN)/archive deposit $(RECORD) --out build/calais-2014-07-10.zip --force
 	$(BIN)/archive validate build/calais-2014-07-10.zip --show error
+
+# `make serve` serves what `make run` loaded (Ctrl-C stops it): http://127.0.0.1:8000/
+serve: export ARCHIVE_STORE ?= $(CURDIR)/build/store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+serve: $(STAMP)
+	@test -d "$$ARCHIVE_STORE" || { echo "no store at $$ARCHIVE_STORE: run 'make run' first"; exit 2; }
+	$(BIN)/archive serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -98,6 +98,29 @@ def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+# --- the search index beside the store (issue 12): a small hook after load, remove, reindex ---
+
+search_index_option = click.option(
+    "--search-index",
+    envvar="ARCHIVE_SEARCH_INDEX",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The search index kept beside the store (default: STORE.search.sqlite beside an "
+    "embedded store; a file per endpoint in the user's data folder for a server).",
+)
+
+
+def keep_search_index(action: Callable[[], object], what: str) -> None:
+    """Run one search-index update; a failure is a warning (the store is already written)."""
+    try:
+        action()
+    except Exception as exc:  # the store's work is done: never fail the command for this
+        err_console.print(
+            f"warning: the search index could not be updated after {what} ({exc}); "
+            "run `archive reindex`"
+        )
+
+
 def open_from(opts: dict[str, Any], create: bool = False):
     """The store the options name. Only ``load`` creates an embedded store: a mistyped
     ``--store`` given to a reading command must not answer with a new, empty store."""
@@ -190,6 +213,7 @@ def _stdout_is_terminal() -> bool:
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @level_option
+@search_index_option
 @guarded
 def load_cmd(
     paths: tuple[str, ...],
@@ -202,6 +226,7 @@ def load_cmd(
     fmt: str,
     quiet: bool,
     level: str | None,
+    search_index: Path | None,
     **opts: Any,
 ) -> None:
     """Validate, extract and load TEI files (or folders of them), one named graph each.
@@ -249,6 +274,11 @@ def load_cmd(
                 on_file=lambda: progress.advance(task),
                 level=level,
             )
+            from archive.store.search import update_after_load  # issue 12: search index
+
+            keep_search_index(
+                lambda: update_after_load(store, report.results, search_index), "the load"
+            )
         finally:
             store.close()
     counts = report.counts
@@ -291,16 +321,26 @@ def _level_line(level: str) -> str:
 @click.command("remove")
 @click.argument("documents", nargs=-1, required=True, metavar="DOCUMENT...")
 @store_options
+@search_index_option
 @guarded
-def remove_cmd(documents: tuple[str, ...], **opts: Any) -> None:
+def remove_cmd(documents: tuple[str, ...], search_index: Path | None, **opts: Any) -> None:
     """Remove documents (by slug, document URI or graph URI) with their graphs."""
+    from archive.store.search import update_after_remove  # issue 12: search index
+
     with open_from(opts) as store:
         missing = [d for d in documents if store.find(d) is None]
         if missing:
             fail(f"not in the store: {', '.join(missing)} (nothing was removed)")
-        for ref in documents:
-            info = store.remove(ref)
-            click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+        removed = []
+        try:
+            for ref in documents:
+                info = store.remove(ref)
+                removed.append(info.graph)
+                click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+        finally:
+            keep_search_index(
+                lambda: update_after_remove(store, removed, search_index), "the removal"
+            )
 
 
 @click.command("list")
@@ -393,13 +433,19 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
 
 @click.command("reindex")
 @store_options
+@search_index_option
 @guarded
-def reindex_cmd(**opts: Any) -> None:
-    """Recompute the count indexes (co-signatories, addressee-years) from the documents."""
+def reindex_cmd(search_index: Path | None, **opts: Any) -> None:
+    """Recompute the count indexes (co-signatories, addressee-years) and the search index
+    from the documents."""
+    from archive.store.search import index_path, rebuild_index  # issue 12: search index
+
     with open_from(opts) as store:
         sizes = store.rebuild_index()
-    for name, n in sizes.items():
-        click.echo(f"{name} index rebuilt: {n} keys")
+        for name, n in sizes.items():
+            click.echo(f"{name} index rebuilt: {n} keys")
+        counts = rebuild_index(store, search_index)
+        click.echo(f"search index rebuilt: {counts} ({index_path(store, search_index)})")
 
 
 # --- export, describe ----------------------------------------------------------------------------
