@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.deposit.bag import Limits, parse_tag_file, write_bag
+from archive.deposit.bag import Limits, write_bag
+from archive.deposit.bagcheck import parse_tag_file
 from archive.deposit.build import build_package
 from archive.deposit.validate import PackageUnreadable, is_package, validate_package
 from archive.findings import Severity

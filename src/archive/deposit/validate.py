@@ -15,15 +15,14 @@ from pathlib import Path
 
 from archive.deposit import crate, mets
 from archive.deposit.bag import (
-    BagContents,
     BagSource,
     LimitExceeded,
     Limits,
     MemberUnreadable,
     PackageUnreadable,
-    check_bag,
     open_source,
 )
+from archive.deposit.bagcheck import BagContents, check_bag
 from archive.deposit.profile import Profile, ProfileError, check_profile, default_profile
 from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
@@ -36,9 +35,12 @@ SERIALIZATIONS = {"zip": "application/zip", "tar": "application/x-tar"}
 
 
 def is_package(path: Path) -> bool:
-    """A bag folder (it has ``bagit.txt``) or a ``.zip`` / ``.tar`` file."""
+    """A bag folder (``bagit.txt``, or ``data/`` with a manifest) or a ``.zip`` / ``.tar``."""
     if path.is_dir():
-        return (path / "bagit.txt").is_file()
+        # a bag, or a folder that is one but for its declaration (bagit.txt is then reported)
+        return (path / "bagit.txt").is_file() or (
+            (path / "data").is_dir() and any(path.glob("manifest-*.txt"))
+        )
     return path.name.lower().endswith(PACKAGE_SUFFIXES)
 
 
@@ -58,7 +60,7 @@ class _Facts:
         if ident not in self.payload:
             return None
         name = f"data/{ident}"
-        known = self.bag.manifests.get(alg, {}).get(name)
+        known = self.bag.digest(alg, name)
         if known and self.bag.checked.get(name):
             return known  # already verified against the file
         key = (ident, alg)
@@ -74,9 +76,12 @@ def validate_package(
     tei: bool = True,
     profile: Profile | None = None,
     limits: Limits | None = None,
+    plain: bool | None = None,
 ) -> Report:
     """Validate a package (bag folder, ``.zip`` or ``.tar``): one report, every finding.
 
+    ``plain`` checks the bag by RFC 8493 alone (True), as the archive's package (False), or
+    decides from what the bag declares (None: the archive's profile, or ``data/mets.xml``).
     Raises :class:`PackageUnreadable` when the path cannot be opened as a package at all
     (exit code 2); everything wrong *inside* a package is a finding.
     """
@@ -88,12 +93,22 @@ def validate_package(
         report.add(Finding(exc.rule, Severity.ERROR, str(exc), Layer.BAG, file=str(path)))
         return report
     try:
-        return _validate(src, base, tei, profile)
+        return _validate(src, base, tei, profile, plain)
     finally:
         src.close()
 
 
-def _validate(src: BagSource, base: str | None, tei: bool, profile: Profile | None) -> Report:
+def is_archive_bag(bag: BagContents, profile: Profile | None) -> bool:
+    """A bag made as this archive's package: it declares the profile or carries data/mets.xml."""
+    declared = bag.info_values("BagIt-Profile-Identifier")
+    return "data/mets.xml" in bag.payload or (
+        profile is not None and profile.identifier in declared
+    )
+
+
+def _validate(
+    src: BagSource, base: str | None, tei: bool, profile: Profile | None, plain: bool | None
+) -> Report:
     report = Report(files=[src.display])
     try:
         bag = check_bag(src)
@@ -118,6 +133,19 @@ def _validate(src: BagSource, base: str | None, tei: bool, profile: Profile | No
             )
         )
         profile = None
+    if plain is None:
+        plain = not is_archive_bag(bag, profile)
+    if plain:
+        report.add(
+            src.finding(
+                "bag.plain",
+                "checked as a plain BagIt bag (RFC 8493): it declares no BagIt profile this "
+                "validator has and holds no archive package (data/mets.xml), so only the BagIt "
+                "layer ran",
+                severity=Severity.INFO,
+            )
+        )
+        return report
     if profile is not None:
         declared = bag.info_values("BagIt-Profile-Identifier")
         for ident in declared:
