@@ -749,9 +749,9 @@ def check_bag(src: BagSource, fixity: bool = True) -> BagContents:
     out = BagContents()
     out.findings.extend(src.findings)
     _read_bagit_txt(src, out)
-    if out.version and re.fullmatch(r"\d+\.\d+", out.version):
-        if out.version not in SUPPORTED_VERSIONS:
-            return out  # another format: its files are not read as BagIt 1.0 files
+    known = out.version in SUPPORTED_VERSIONS
+    if out.version and re.fullmatch(r"\d+\.\d+", out.version) and not known:
+        return out  # another format: its files are not read as BagIt 1.0 files
     _read_bag_info(src, out)
     _list_members(src, out)
 
