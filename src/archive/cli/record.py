@@ -43,6 +43,11 @@ from archive.findings import Report
     help="In the text report, list findings of this severity and above (the counts and the "
     "verdict always cover every finding).",
 )
+@click.option(
+    "--target",
+    type=click.Choice(["bagit", "archivematica", "dspace", "dspace-sword", "eark"]),
+    help="Check packages by the rules of this system (default: the one their layout shows).",
+)
 @base_option
 @guarded
 def validate(
@@ -52,6 +57,7 @@ def validate(
     no_shacl: bool,
     show: str,
     base: str | None,
+    target: str | None = None,
 ) -> None:
     """Validate TEI files, folders of them, or deposit packages, through every layer.
 
@@ -71,6 +77,7 @@ def validate(
         shacl=not no_shacl,
         w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
+        target=target,
     )
     if not report.files:
         fail("no TEI files (*.xml, *.tei) or deposit packages in the paths given")

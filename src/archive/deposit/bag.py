@@ -502,7 +502,9 @@ def _zip_declared_count(path: Path) -> int | None:
 class ZipSource(BagSource):
     kind = "zip"
 
-    def __init__(self, path: Path, limits: Limits, display: str | None = None) -> None:
+    def __init__(
+        self, path: Path, limits: Limits, display: str | None = None, flat: bool = False
+    ) -> None:
         super().__init__(path, limits)
         self.display = display or str(path)
         declared = _zip_declared_count(path)
@@ -518,7 +520,7 @@ class ZipSource(BagSource):
             raise PackageUnreadable(f"{path}: not a readable zip file ({exc})") from None
         infos = self.zf.infolist()
         names = [i.filename for i in infos]
-        self.base = _single_base(names)
+        self.base = "" if flat else _single_base(names)
         if self.base is None:
             self.base = ""
             self.findings.append(_layout_finding(self, "bagit.txt" in names))
@@ -568,7 +570,9 @@ class ZipSource(BagSource):
 class TarSource(BagSource):
     kind = "tar"
 
-    def __init__(self, path: Path, limits: Limits, display: str | None = None) -> None:
+    def __init__(
+        self, path: Path, limits: Limits, display: str | None = None, flat: bool = False
+    ) -> None:
         super().__init__(path, limits)
         self.display = display or str(path)
         try:
@@ -589,7 +593,7 @@ class TarSource(BagSource):
         except tarfile.TarError as exc:
             raise PackageUnreadable(f"{path}: damaged tar file ({exc})") from None
         names = [self._clean(ti.name) for ti in infos]
-        self.base = _single_base(names)
+        self.base = "" if flat else _single_base(names)
         if self.base is None:
             self.base = ""
             self.findings.append(_layout_finding(self, "bagit.txt" in names))
@@ -639,8 +643,13 @@ class TarSource(BagSource):
         self.tf.close()
 
 
-def open_source(path: Path, limits: Limits | None = None, display: str | None = None) -> BagSource:
-    """Open a bag folder, a ``.zip`` or a ``.tar`` for reading."""
+def open_source(
+    path: Path, limits: Limits | None = None, display: str | None = None, flat: bool = False
+) -> BagSource:
+    """Open a bag folder, a ``.zip`` or a ``.tar`` for reading.
+
+    ``flat``: the archive's members are the package itself (a SWORD zip), not one base folder.
+    """
     limits = limits or Limits.from_env()
     if path.is_dir():
         src: BagSource = FolderSource(path, limits)
@@ -650,11 +659,11 @@ def open_source(path: Path, limits: Limits | None = None, display: str | None = 
     if not path.is_file():
         raise PackageUnreadable(f"no such package: {path}")
     if zipfile.is_zipfile(path):
-        return ZipSource(path, limits, display)
+        return ZipSource(path, limits, display, flat)
     try:
         is_tar = tarfile.is_tarfile(path)
     except OSError:
         is_tar = False
     if is_tar:
-        return TarSource(path, limits, display)
+        return TarSource(path, limits, display, flat)
     raise PackageUnreadable(f"{path}: not a bag folder, a zip or a tar")

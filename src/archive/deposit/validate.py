@@ -299,9 +299,6 @@ def _check_rdf(src: BagSource, bag: BagContents, report: Report) -> None:
 
 def _check_records(src: BagSource, bag: BagContents, base: str | None, report: Report) -> None:
     """The TEI and SHACL layers on each record, located as ``package!data/tei/file.xml``."""
-    from archive.rdf.serialize import serialize
-    from archive.validate import validate_file
-
     names = _tei_files(bag)
     if not names:
         if not any(f.rule == "profile.payload-file-required" for f in report):
@@ -314,6 +311,32 @@ def _check_records(src: BagSource, bag: BagContents, base: str | None, report: R
                 )
             )
         return
+    payload = set(bag.payload)
+    check_records(
+        src,
+        names,
+        base,
+        report,
+        {n: nq for n in names if (nq := f"data/rdf/{Path(n).stem}.nq") in payload},
+    )
+
+
+def check_records(
+    src: BagSource,
+    names: list[str],
+    base: str | None,
+    report: Report,
+    packaged_nquads: dict[str, str] | None = None,
+) -> None:
+    """The full record validation on TEI members of any package, findings located inside it.
+
+    ``packaged_nquads`` maps a TEI member to the N-Quads member packaged with it, which must
+    equal what this version extracts (else ``package.rdf-differs``).
+    """
+    from archive.rdf.serialize import serialize
+    from archive.validate import validate_file
+
+    packaged_nquads = packaged_nquads or {}
     with tempfile.TemporaryDirectory(prefix="archive-package-") as tmp:
         staged: dict[str, Path] = {}
         for name in names:
@@ -327,8 +350,8 @@ def _check_records(src: BagSource, bag: BagContents, base: str | None, report: R
             result = validate_file(path, base, label=src.location(name))
             report.merge(result.report)
             report.files = [f for f in report.files if f != result.label]
-            packaged = f"data/rdf/{Path(name).stem}.nq"
-            if result.documents and packaged in bag.payload:
+            packaged = packaged_nquads.get(name)
+            if result.documents and packaged:
                 fresh = serialize(result.documents, "nquads")
                 if src.read(packaged, max_bytes()) != fresh:
                     report.add(
