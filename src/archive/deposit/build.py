@@ -259,7 +259,7 @@ def build_package(
         identifiers = [d.uri for r in records for d in r.result.documents]
         description = _description(payload.records)
         payload.write_mets(identity, description, profile.identifier, bool(records.invalid))
-        payload.write_crate(identity, description, clock, identifiers, base, contact_email)
+        payload.write_crate(identity, description, clock, base, contact_email)
         info = _bag_info(payload.orgs, clock.date, identifiers or [identity.objid], description)
         if contact_email:
             info.insert(len(payload.orgs), ("Contact-Email", contact_email))
@@ -541,7 +541,6 @@ class Payload:
         identity: Identity,
         description: str,
         clock: Clock,
-        identifiers: list[str],
         base: str,
         contact_email: str | None,
     ) -> None:
@@ -562,7 +561,7 @@ class Payload:
                 software_name=TOOL_NAME,
                 software_version=__version__,
                 software_url=base + "/",
-                identifiers=identifiers,
+                package_id=identity.objid,
                 files=files,
                 documents=self.documents,
                 actions=self.actions,

@@ -54,7 +54,7 @@ class CrateInput:
     software_name: str
     software_version: str
     software_url: str
-    identifiers: list[str]
+    package_id: str
     files: list[CrateFile]
     documents: list[Document] = field(default_factory=list)
     actions: list[CrateAction] = field(default_factory=list)
@@ -72,12 +72,12 @@ def _refs(ids: list[str]) -> Any:
 
 
 STATUS = "http://schema.org/CompletedActionStatus"
+PACKAGE_ID = "#package-identifier"
 
 
 def build_crate(inp: CrateInput) -> bytes:
     """``ro-crate-metadata.json`` as bytes; deterministic for the same input."""
     org_ids = [f"#organization-{n}" for n in range(1, len(inp.organisations) + 1)]
-    ident_ids = [f"#identifier-{n}" for n in range(1, len(inp.identifiers) + 1)]
     software = "#software-archive"
     root: dict[str, Any] = {
         "@id": "./",
@@ -89,8 +89,8 @@ def build_crate(inp: CrateInput) -> bytes:
     }
     if inp.licences:
         root["license"] = _refs(list(inp.licences))
-    if ident_ids:
-        root["identifier"] = _refs(ident_ids)
+    if inp.package_id:
+        root["identifier"] = {"@id": PACKAGE_ID}
     if org_ids:
         root["publisher"] = _refs(org_ids)
     if inp.documents:
@@ -108,10 +108,13 @@ def build_crate(inp: CrateInput) -> bytes:
         },
         root,
     ]
-    for ident, value in zip(ident_ids, inp.identifiers, strict=True):
+    if inp.package_id:
         graph.append(
-            {"@id": ident, "@type": "PropertyValue", "name": "URI", "propertyID": "URI",
-             "value": value}
+            {"@id": PACKAGE_ID, "@type": "PropertyValue", "name": "Package identifier",
+             "propertyID": "https://www.loc.gov/standards/mets/#OBJID",
+             "value": inp.package_id,
+             "description": "The package's identity, from its records: the METS OBJID and the "
+             "name of the bag's base directory"}
         )  # fmt: skip
     for f in inp.files:
         entity: dict[str, Any] = {
@@ -169,6 +172,12 @@ def build_crate(inp: CrateInput) -> bytes:
             "url": {"@id": inp.software_url},
         }
     )
+    graph.append(
+        {"@id": inp.software_url, "@type": "WebSite",
+         "name": f"The archive of advocacy documents at {inp.software_url}",
+         "description": "The base URI of the archive's identifiers, under which the deployment "
+         "that made this crate publishes its records"}
+    )  # fmt: skip
     if inp.actions:
         graph.append({"@id": STATUS, "@type": "ActionStatusType", "name": "Completed"})
     for act in inp.actions:
