@@ -60,9 +60,12 @@ def offline_cache(tmp_path_factory) -> Path:
         "GET", CONTEXT_URL, headers={"Accept": "application/ld+json, application/json, */*;q=0.1"}
     ).prepare()
     response.raw = urllib3.HTTPResponse(
-        body=io.BytesIO(b""), headers=response.headers, status=200, preload_content=False,
+        body=io.BytesIO(b""),
+        headers=response.headers,
+        status=200,
+        preload_content=False,
         request_url=CONTEXT_URL,
-    )  # fmt: skip
+    )
     CachedSession(str(path), expire_after=-1).cache.save_response(response)
     return path
 

@@ -172,8 +172,12 @@ def test_a_sword_package_has_mets_with_dim_at_the_root_of_the_zip(built, tmp_pat
     with zipfile.ZipFile(built["dspace-sword"]) as src, zipfile.ZipFile(bad, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
-            dst.writestr(name, data.replace(b"Calais", b"Calaiz", 1) if name.endswith(".xml")
-                         and name != "mets.xml" else data)  # fmt: skip
+            dst.writestr(
+                name,
+                data.replace(b"Calais", b"Calaiz", 1)
+                if name.endswith(".xml") and name != "mets.xml"
+                else data,
+            )
     assert "sword.checksum-mismatch" in errors(validate(bad, tei=False))
 
 
@@ -209,8 +213,9 @@ def test_eark_rules_find_each_tampering_by_rule_id(built, tmp_path):
     (sip / "metadata" / "preservation" / "premis.xml").unlink()
     mets = sip / "METS.xml"
     text = mets.read_text(encoding="utf-8")
-    text = text.replace(f' OBJID="{NAME}"', "", 1).replace('csip:OAISPACKAGETYPE="SIP"',
-                                                           'csip:OAISPACKAGETYPE="AIP"')  # fmt: skip
+    text = text.replace(f' OBJID="{NAME}"', "", 1).replace(
+        'csip:OAISPACKAGETYPE="SIP"', 'csip:OAISPACKAGETYPE="AIP"'
+    )
     mets.write_text(text, encoding="utf-8")
     data = sip / "representations" / "rep1" / "data" / f"{NAME}.xml"
     data.write_bytes(data.read_bytes().replace(b"Calais", b"Calaiz", 1))
@@ -223,22 +228,31 @@ EARK_VALIDATOR_DEFECTS = {
     # CSIP12-16 are asserted on every agent with ROLE="CREATOR", but SIP15-20 (and the SIP
     # profile's own example metsHdrAgentExample2) make the submitting agent a CREATOR of TYPE
     # ORGANIZATION; SIP14 is asserted on the software agent's note, whose type CSIP16 fixes.
-    "CSIP12", "CSIP13", "CSIP15", "CSIP16", "SIP14",
+    "CSIP12",
+    "CSIP13",
+    "CSIP15",
+    "CSIP16",
+    "SIP14",
     # CSIP63 tests `@csip:CONTENTINFORMATIONTYPE != 'OTHER'`, which is false when the (optional)
     # attribute is absent, so every Documentation and Schemas file group fails it.
     "CSIP63",
     # CSIP103 asserts a div LABEL="Representations" even when, as CSIP105-109 describe, each
     # representation has its own METS document and its own div.
     "CSIP103",
-}  # fmt: skip
+}
 
 
 def _eark_validator(path: Path) -> dict:
     python = ROOT / ".venv" / "eark" / "bin" / "python"
     require_part(python.is_file(), "eark-validator (.venv/eark)", "run `make setup`")
     tool = Path(__file__).parent / "tools" / "eark_offline.py"
-    run = subprocess.run([str(python), str(tool), str(path)], capture_output=True, text=True,
-                         timeout=300, check=False)  # fmt: skip
+    run = subprocess.run(
+        [str(python), str(tool), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     return json.loads(run.stdout)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 
 def _offline_urlopen(url, *args, **kwargs):
-    from importlib_resources import files
     from eark_validator.ipxml.resources import vocabs
+    from importlib_resources import files
 
     name = str(url).rsplit("/", 1)[-1]
     local = Path(str(files(vocabs).joinpath(name)))

@@ -51,8 +51,12 @@ DC_ELEMENTS = (
     "coverage",
     "rights",
 )
-CHECKSUM_FILES = {"checksum.md5": "md5", "checksum.sha1": "sha1", "checksum.sha256": "sha256",
-                  "checksum.sha512": "sha512"}  # fmt: skip
+CHECKSUM_FILES = {
+    "checksum.md5": "md5",
+    "checksum.sha1": "sha1",
+    "checksum.sha256": "sha256",
+    "checksum.sha512": "sha512",
+}
 DOCUMENTATION = "metadata/submissionDocumentation"
 
 
@@ -143,12 +147,18 @@ def check(src: BagSource, report: Report, *, base: str | None = None, tei: bool 
     }
     objects = [n for n in names if n.startswith(f"{prefix}objects/")]
     if not objects:
-        add("am.objects", f"{prefix}objects/ is missing or empty: a transfer preserves the files "
-            "under objects/", f"{prefix}objects")  # fmt: skip
+        add(
+            "am.objects",
+            f"{prefix}objects/ is missing or empty: a transfer preserves the files under objects/",
+            f"{prefix}objects",
+        )
     allowed = {"objects", "metadata", "logs"}
     for top in sorted(tops - allowed):
-        add("am.layout", f"{prefix}{top} is not part of a transfer (objects/, metadata/, logs/)",
-            f"{prefix}{top}")  # fmt: skip
+        add(
+            "am.layout",
+            f"{prefix}{top} is not part of a transfer (objects/, metadata/, logs/)",
+            f"{prefix}{top}",
+        )
     _check_csv(src, prefix, objects, add)
     if not prefix:
         _check_checksums(src, prefix, objects, add)
@@ -171,8 +181,13 @@ def _adder(src: BagSource, report: Report):  # type: ignore[no-untyped-def]
 def _check_csv(src: BagSource, prefix: str, objects: list[str], add: Any) -> None:
     name = f"{prefix}metadata/metadata.csv"
     if src.resolve(name) is None:
-        add("am.csv-missing", "metadata/metadata.csv is missing: the records' Dublin Core would "
-            "not reach Archivematica", name, severity=Severity.WARNING)  # fmt: skip
+        add(
+            "am.csv-missing",
+            "metadata/metadata.csv is missing: the records' Dublin Core would "
+            "not reach Archivematica",
+            name,
+            severity=Severity.WARNING,
+        )
         return
     try:
         text = src.read(name, 64 << 20).decode("utf-8")
@@ -189,8 +204,14 @@ def _check_csv(src: BagSource, prefix: str, objects: list[str], add: Any) -> Non
     for column in header[1:]:
         m = re.fullmatch(r"(dc|dcterms)\.([A-Za-z]+)", column)
         if not m:
-            add("am.csv-column", f"column {column!r} is neither dc.ELEMENT nor dcterms.ELEMENT",
-                name, 1, severity=Severity.WARNING, value=column)  # fmt: skip
+            add(
+                "am.csv-column",
+                f"column {column!r} is neither dc.ELEMENT nor dcterms.ELEMENT",
+                name,
+                1,
+                severity=Severity.WARNING,
+                value=column,
+            )
         elif m.group(1) == "dc" and m.group(2) not in DC_ELEMENTS:
             add("am.csv-column", f"{column!r} is not a Dublin Core element", name, 1, value=column)
     if "dc.title" not in header:
@@ -201,14 +222,28 @@ def _check_csv(src: BagSource, prefix: str, objects: list[str], add: Any) -> Non
             continue
         target = row[0].rstrip("/")
         if len(row) != len(header):
-            add("am.csv-row", f"row has {len(row)} cells; the header has {len(header)}", name,
-                number)  # fmt: skip
+            add(
+                "am.csv-row",
+                f"row has {len(row)} cells; the header has {len(header)}",
+                name,
+                number,
+            )
         if not target.startswith("objects/"):
-            add("am.csv-filename", f"filename {target!r} does not start with objects/", name,
-                number, value=target)  # fmt: skip
+            add(
+                "am.csv-filename",
+                f"filename {target!r} does not start with objects/",
+                name,
+                number,
+                value=target,
+            )
         elif f"{prefix}{target}" not in objects and f"{prefix}{target}" not in folders:
-            add("am.csv-filename", f"metadata.csv describes {target}, which is not in the "
-                "transfer", name, number, value=target)  # fmt: skip
+            add(
+                "am.csv-filename",
+                f"metadata.csv describes {target}, which is not in the transfer",
+                name,
+                number,
+                value=target,
+            )
 
 
 def _check_checksums(src: BagSource, prefix: str, objects: list[str], add: Any) -> None:
@@ -219,8 +254,12 @@ def _check_checksums(src: BagSource, prefix: str, objects: list[str], add: Any) 
         leaf = member.rsplit("/", 1)[-1]
         alg = CHECKSUM_FILES.get(leaf)
         if alg is None:
-            add("am.checksum-name", f"{leaf}: Archivematica reads checksum.md5, checksum.sha1, "
-                "checksum.sha256 and checksum.sha512 only", member)  # fmt: skip
+            add(
+                "am.checksum-name",
+                f"{leaf}: Archivematica reads checksum.md5, checksum.sha1, "
+                "checksum.sha256 and checksum.sha512 only",
+                member,
+            )
             continue
         found = True
         listed: set[str] = set()
@@ -235,18 +274,31 @@ def _check_checksums(src: BagSource, prefix: str, objects: list[str], add: Any) 
                 f"{prefix}metadata/{rel}" if not rel.startswith("../") else f"{prefix}{rel[3:]}"
             )
             if target not in objects:
-                add("am.checksum-missing", f"{member} lists {rel}, which is not in objects/",
-                    member, number, value=rel)  # fmt: skip
+                add(
+                    "am.checksum-missing",
+                    f"{member} lists {rel}, which is not in objects/",
+                    member,
+                    number,
+                    value=rel,
+                )
                 continue
             listed.add(target)
             actual = src.digests(target, [alg])[alg]
             if actual != m.group(1).lower():
-                add("am.checksum-mismatch", f"{alg} of {target}: {leaf} expects {m.group(1)}, "
-                    f"the file has {actual}", target, value=actual)  # fmt: skip
+                add(
+                    "am.checksum-mismatch",
+                    f"{alg} of {target}: {leaf} expects {m.group(1)}, the file has {actual}",
+                    target,
+                    value=actual,
+                )
         for name in objects:
             if name not in listed:
                 add("am.checksum-unlisted", f"{name} is not listed in {leaf}", name)
     if not found:
-        add("am.checksum-none", "the transfer gives no checksums (metadata/checksum.sha256): "
-            "Archivematica cannot verify that the files arrived intact", f"{prefix}metadata",
-            severity=Severity.WARNING)  # fmt: skip
+        add(
+            "am.checksum-none",
+            "the transfer gives no checksums (metadata/checksum.sha256): "
+            "Archivematica cannot verify that the files arrived intact",
+            f"{prefix}metadata",
+            severity=Severity.WARNING,
+        )

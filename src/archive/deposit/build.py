@@ -475,14 +475,23 @@ class Payload:
         name = record.path.name
         self.actions += [
             crate.CrateAction(
-                f"#extraction-{stem}", "CreateAction", f"RDF extraction from {name}",
-                extraction.when, (tei_rel,), rdf,
+                f"#extraction-{stem}",
+                "CreateAction",
+                f"RDF extraction from {name}",
+                extraction.when,
+                (tei_rel,),
+                rdf,
             ),
             crate.CrateAction(
-                f"#validation-{stem}", "AssessAction", f"Validation of {name}", validation.when,
-                (tei_rel,), ("reports/validation.json",), description=validation.outcome_note,
+                f"#validation-{stem}",
+                "AssessAction",
+                f"Validation of {name}",
+                validation.when,
+                (tei_rel,),
+                ("reports/validation.json",),
+                description=validation.outcome_note,
             ),
-        ]  # fmt: skip
+        ]
 
     def finish(self, report: Report, shapes_dir: Path, ontology_dir: Path) -> list[str]:
         """Shapes, ontology and the validation reports; the PREMIS facts of every payload file."""
@@ -546,11 +555,15 @@ class Payload:
     ) -> None:
         files = [
             crate.CrateFile(
-                o.ident, o.size, o.mime, Path(o.ident).name, self.about.get(o.ident),
+                o.ident,
+                o.size,
+                o.mime,
+                Path(o.ident).name,
+                self.about.get(o.ident),
                 _file_description(o.ident, self.records),
             )
             for o in [*self.objects, _facts(self.root, "mets.xml")]
-        ]  # fmt: skip
+        ]
         crate_bytes = crate.build_crate(
             crate.CrateInput(
                 name=identity.title,

@@ -110,12 +110,16 @@ def build_crate(inp: CrateInput) -> bytes:
     ]
     if inp.package_id:
         graph.append(
-            {"@id": PACKAGE_ID, "@type": "PropertyValue", "name": "Package identifier",
-             "propertyID": "https://www.loc.gov/standards/mets/#OBJID",
-             "value": inp.package_id,
-             "description": "The package's identity, from its records: the METS OBJID and the "
-             "name of the bag's base directory"}
-        )  # fmt: skip
+            {
+                "@id": PACKAGE_ID,
+                "@type": "PropertyValue",
+                "name": "Package identifier",
+                "propertyID": "https://www.loc.gov/standards/mets/#OBJID",
+                "value": inp.package_id,
+                "description": "The package's identity, from its records: the METS OBJID and the "
+                "name of the bag's base directory",
+            }
+        )
     for f in inp.files:
         entity: dict[str, Any] = {
             "@id": f.path,
@@ -140,8 +144,11 @@ def build_crate(inp: CrateInput) -> bytes:
             entity["inLanguage"] = _one(doc.languages)
         if doc.licences:
             entity["license"] = _refs(doc.licences)
-        for prop, people in (("sender", doc.senders), ("toRecipient", doc.to),
-                             ("ccRecipient", doc.cc)):  # fmt: skip
+        for prop, people in (
+            ("sender", doc.senders),
+            ("toRecipient", doc.to),
+            ("ccRecipient", doc.cc),
+        ):
             if people:
                 entity[prop] = _refs([p.uri for p in people])
         graph.append(entity)
@@ -159,10 +166,14 @@ def build_crate(inp: CrateInput) -> bytes:
         graph.append(entity)
     if inp.contact_email:
         graph.append(
-            {"@id": f"mailto:{inp.contact_email}", "@type": "ContactPoint",
-             "name": f"Contact of {inp.organisations[0]}" if inp.organisations else "Contact",
-             "contactType": "depositor", "email": inp.contact_email}
-        )  # fmt: skip
+            {
+                "@id": f"mailto:{inp.contact_email}",
+                "@type": "ContactPoint",
+                "name": f"Contact of {inp.organisations[0]}" if inp.organisations else "Contact",
+                "contactType": "depositor",
+                "email": inp.contact_email,
+            }
+        )
     graph.append(
         {
             "@id": software,
@@ -173,11 +184,14 @@ def build_crate(inp: CrateInput) -> bytes:
         }
     )
     graph.append(
-        {"@id": inp.software_url, "@type": "WebSite",
-         "name": f"The archive of advocacy documents at {inp.software_url}",
-         "description": "The base URI of the archive's identifiers, under which the deployment "
-         "that made this crate publishes its records"}
-    )  # fmt: skip
+        {
+            "@id": inp.software_url,
+            "@type": "WebSite",
+            "name": f"The archive of advocacy documents at {inp.software_url}",
+            "description": "The base URI of the archive's identifiers, under which the deployment "
+            "that made this crate publishes its records",
+        }
+    )
     if inp.actions:
         graph.append({"@id": STATUS, "@type": "ActionStatusType", "name": "Completed"})
     for act in inp.actions:

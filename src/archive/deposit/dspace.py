@@ -147,8 +147,13 @@ def check_saf(src: BagSource, report: Report, *, base: str | None = None, tei: b
                 items.setdefault(name, set())
             continue
         if "/" not in name:
-            add("saf.layout", f"{name} sits in the archive folder, which holds item folders only; "
-                "dspace import ignores it", name, severity=Severity.WARNING)  # fmt: skip
+            add(
+                "saf.layout",
+                f"{name} sits in the archive folder, which holds item folders only; "
+                "dspace import ignores it",
+                name,
+                severity=Severity.WARNING,
+            )
             continue
         item, rest = name.split("/", 1)
         items.setdefault(item, set()).add(rest)
@@ -164,16 +169,24 @@ def check_saf(src: BagSource, report: Report, *, base: str | None = None, tei: b
             root = _xml(src, f"{item}/{meta}", add, "saf.metadata")
             schema = meta[len("metadata_") : -len(".xml")]
             if root is not None and root.get("schema") != schema:
-                add("saf.metadata-schema", f"{meta} must declare schema=\"{schema}\"",
-                    f"{item}/{meta}", root.sourceline)  # fmt: skip
+                add(
+                    "saf.metadata-schema",
+                    f'{meta} must declare schema="{schema}"',
+                    f"{item}/{meta}",
+                    root.sourceline,
+                )
         if "contents" not in files:
             add("saf.contents-missing", f"item {item} has no contents file", f"{item}/contents")
             continue
         listed = _check_contents(src, item, files, add)
         extra = files - listed - {"contents", "dublin_core.xml", "handle", "collections"}
         for name in sorted(f for f in extra if not re.fullmatch(r"metadata_\w+\.xml", f)):
-            add("saf.file-unlisted", f"{item}/{name} is not listed in contents; dspace import "
-                "leaves it out", f"{item}/{name}", severity=Severity.WARNING)  # fmt: skip
+            add(
+                "saf.file-unlisted",
+                f"{item}/{name} is not listed in contents; dspace import leaves it out",
+                f"{item}/{name}",
+                severity=Severity.WARNING,
+            )
         records += [f"{item}/{n}" for n in sorted(listed) if n.endswith(".xml") and n in files]
     if tei:
         from archive.deposit.validate import check_records
@@ -192,12 +205,21 @@ def _check_dc(src: BagSource, name: str, add: Any) -> None:
     if root is None:
         return
     if root.tag != "dublin_core":
-        add("saf.dc-root", f"the root element of {name} is <{root.tag}>, not <dublin_core>", name,
-            root.sourceline)  # fmt: skip
+        add(
+            "saf.dc-root",
+            f"the root element of {name} is <{root.tag}>, not <dublin_core>",
+            name,
+            root.sourceline,
+        )
         return
     if root.get("schema", "dc") != "dc":
-        add("saf.dc-root", f"dublin_core.xml declares schema {root.get('schema')!r}; it holds the "
-            "dc schema (other schemas go in metadata_SCHEMA.xml)", name, root.sourceline)  # fmt: skip
+        add(
+            "saf.dc-root",
+            f"dublin_core.xml declares schema {root.get('schema')!r}; it holds the "
+            "dc schema (other schemas go in metadata_SCHEMA.xml)",
+            name,
+            root.sourceline,
+        )
     titles = 0
     for dv in root:
         if not isinstance(dv.tag, str):
@@ -208,8 +230,13 @@ def _check_dc(src: BagSource, name: str, add: Any) -> None:
         if dv.get("element") == "title" and dv.get("qualifier", "none") == "none":
             titles += 1
         if not (dv.text or "").strip():
-            add("saf.dc-value", f"dc.{dv.get('element')} is empty", name, dv.sourceline,
-                severity=Severity.WARNING)  # fmt: skip
+            add(
+                "saf.dc-value",
+                f"dc.{dv.get('element')} is empty",
+                name,
+                dv.sourceline,
+                severity=Severity.WARNING,
+            )
     if not titles:
         add("saf.title-missing", "no dc.title: DSpace requires a title for every item", name)
 
@@ -225,18 +252,33 @@ def _check_contents(src: BagSource, item: str, files: set[str], add: Any) -> set
         fields = line.split("\t")
         filename = fields[0].strip()
         if "/" in filename or filename in ("..", "."):
-            add("saf.contents-line", f"{filename!r} is not a file of the item folder", name,
-                number, value=filename)  # fmt: skip
+            add(
+                "saf.contents-line",
+                f"{filename!r} is not a file of the item folder",
+                name,
+                number,
+                value=filename,
+            )
             continue
         listed.add(filename)
         if filename not in files:
-            add("saf.file-missing", f"contents lists {filename}, which is not in {item}/", name,
-                number, value=filename)  # fmt: skip
+            add(
+                "saf.file-missing",
+                f"contents lists {filename}, which is not in {item}/",
+                name,
+                number,
+                value=filename,
+            )
         for option in fields[1:]:
-            key, sep, value = option.partition(":")
+            key, sep, _ = option.partition(":")
             if not sep or key not in CONTENTS_KEYS:
-                add("saf.contents-line", f"option {option!r}: contents options are "
-                    f"{', '.join(k + ':' for k in CONTENTS_KEYS)}", name, number)  # fmt: skip
+                add(
+                    "saf.contents-line",
+                    f"option {option!r}: contents options are "
+                    f"{', '.join(k + ':' for k in CONTENTS_KEYS)}",
+                    name,
+                    number,
+                )
             elif key == "primary":
                 primaries += 1
     if primaries > 1:
@@ -268,9 +310,13 @@ def layout_sword(staged: Staged) -> str:
     etree.SubElement(agent, M + "name").text = staged.software
     dmd = etree.SubElement(root, M + "dmdSec", ID="dmd-dim")
     wrap = etree.SubElement(
-        dmd, M + "mdWrap", LABEL="DIM Metadata", MDTYPE="OTHER", OTHERMDTYPE="DIM",
+        dmd,
+        M + "mdWrap",
+        LABEL="DIM Metadata",
+        MDTYPE="OTHER",
+        OTHERMDTYPE="DIM",
         MIMETYPE="text/xml",
-    )  # fmt: skip
+    )
     dim = etree.SubElement(etree.SubElement(wrap, M + "xmlData"), f"{{{DIM_NS}}}dim")
     for element, qualifier, value in dc_fields(rec.dc, _description(staged, rec)):
         field = etree.SubElement(dim, f"{{{DIM_NS}}}field", mdschema="dc", element=element)
@@ -285,9 +331,14 @@ def layout_sword(staged: Staged) -> str:
         data = staged.read(rel)
         (staged.root / name).write_bytes(data)
         f = etree.SubElement(
-            grp, M + "file", ID=f"file-{n}", MIMETYPE=_mime(name), SIZE=str(len(data)),
-            CHECKSUM=hashlib.md5(data).hexdigest(), CHECKSUMTYPE="MD5",
-        )  # fmt: skip
+            grp,
+            M + "file",
+            ID=f"file-{n}",
+            MIMETYPE=_mime(name),
+            SIZE=str(len(data)),
+            CHECKSUM=hashlib.md5(data).hexdigest(),
+            CHECKSUMTYPE="MD5",
+        )
         loc = etree.SubElement(f, M + "FLocat", LOCTYPE="URL")
         loc.set(f"{{{XLINK_NS}}}type", "simple")
         loc.set(f"{{{XLINK_NS}}}href", quote(name))
@@ -328,8 +379,12 @@ def check_sword(
         for err in schema.error_log:
             add("sword.mets-schema", f"METS schema: {err.message}", "mets.xml", err.line)
     if root.get("PROFILE") != SWORD_PROFILE:
-        add("sword.profile", f"mets/@PROFILE is {root.get('PROFILE')!r}, not {SWORD_PROFILE!r}",
-            "mets.xml", root.sourceline)  # fmt: skip
+        add(
+            "sword.profile",
+            f"mets/@PROFILE is {root.get('PROFILE')!r}, not {SWORD_PROFILE!r}",
+            "mets.xml",
+            root.sourceline,
+        )
     dims = root.findall(f"{M}dmdSec/{M}mdWrap[@OTHERMDTYPE='DIM']/{M}xmlData/{{{DIM_NS}}}dim")
     mods = root.findall(f"{M}dmdSec/{M}mdWrap[@MDTYPE='MODS']")
     if not dims and not mods:
@@ -343,30 +398,53 @@ def check_sword(
         for loc in f.iterfind(M + "FLocat"):
             href = unquote(loc.get(f"{{{XLINK_NS}}}href") or "")
             if ("/" in href.strip("/") and ".." in href.split("/")) or href.startswith("/"):
-                add("sword.href", f"FLocat {href!r} leaves the package", "mets.xml",
-                    loc.sourceline, value=href)  # fmt: skip
+                add(
+                    "sword.href",
+                    f"FLocat {href!r} leaves the package",
+                    "mets.xml",
+                    loc.sourceline,
+                    value=href,
+                )
                 continue
             described.add(href)
             if src.resolve(href) is None:
-                add("sword.file-missing", f"mets.xml lists {href}, which is not in the zip",
-                    "mets.xml", loc.sourceline, value=href)  # fmt: skip
+                add(
+                    "sword.file-missing",
+                    f"mets.xml lists {href}, which is not in the zip",
+                    "mets.xml",
+                    loc.sourceline,
+                    value=href,
+                )
                 continue
             ctype = (f.get("CHECKSUMTYPE") or "").upper()
             alg = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256"}.get(ctype)
             if f.get("CHECKSUM") and alg:
                 actual = src.digests(href, [alg])[alg]
                 if actual != (f.get("CHECKSUM") or "").lower():
-                    add("sword.checksum-mismatch", f"{ctype} of {href}: mets.xml expects "
-                        f"{f.get('CHECKSUM')}, the file has {actual}", href, value=actual)  # fmt: skip
+                    add(
+                        "sword.checksum-mismatch",
+                        f"{ctype} of {href}: mets.xml expects "
+                        f"{f.get('CHECKSUM')}, the file has {actual}",
+                        href,
+                        value=actual,
+                    )
     files = {n for n, m in src.members.items() if m.kind == "file"}
     for name in sorted(files - described - {"mets.xml"}):
-        add("sword.file-not-described", f"{name} is in the zip but not in mets.xml's fileSec",
-            name, severity=Severity.WARNING)  # fmt: skip
+        add(
+            "sword.file-not-described",
+            f"{name} is in the zip but not in mets.xml's fileSec",
+            name,
+            severity=Severity.WARNING,
+        )
     pointed = {p.get("FILEID") for p in root.iter(M + "fptr")}
     for f in root.iter(M + "file"):
         if f.get("ID") not in pointed:
-            add("sword.structmap", f"file {f.get('ID')} is not placed in the structMap",
-                "mets.xml", f.sourceline)  # fmt: skip
+            add(
+                "sword.structmap",
+                f"file {f.get('ID')} is not placed in the structMap",
+                "mets.xml",
+                f.sourceline,
+            )
     if tei:
         from archive.deposit.validate import check_records
 

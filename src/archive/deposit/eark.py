@@ -8,7 +8,7 @@ Layout (a folder named by the package's identity, or a zip of it)::
     ID/representations/rep1/METS.xml             representation METS
     ID/representations/rep1/data/...             the TEI records and their RDF
     ID/documentation/...                         validation reports, shapes, ontology
-    ID/schemas/...                               mets.xsd, xlink.xsd, premis-v3-0.xsd, the TEI schema
+    ID/schemas/...                               METS, XLink, PREMIS 3.0 and TEI schemas
 
 :func:`check` applies the CSIP structure rules (CSIPSTR*) and the METS rules of CSIP and SIP that
 this archive relies on, each finding named ``eark.RULEID``; the tests also run the
@@ -132,9 +132,14 @@ def _write_mets(root: etree._Element, path: Path) -> None:
 
 
 def _file_grp(
-    parent: etree._Element, use: str, files: list[str], top: Path, stamp: str, ids: _Ids,
+    parent: etree._Element,
+    use: str,
+    files: list[str],
+    top: Path,
+    stamp: str,
+    ids: _Ids,
     prefix: str = "",
-) -> etree._Element:  # fmt: skip
+) -> etree._Element:
     grp = etree.SubElement(parent, M + "fileGrp", USE=use, ID=ids(f"grp-{use}"))
     for rel in files:
         f = etree.SubElement(grp, M + "file", ID=ids(f"file-{rel}"), **_file_attrs(top, rel, stamp))
@@ -235,8 +240,9 @@ def layout(staged: Staged) -> str:
     root = _mets_root(objid, staged.identity.title, staged, False)
     dmd_ids = []
     for rel in descriptive:
-        dmd = etree.SubElement(root, M + "dmdSec", ID=ids(f"dmd-{rel}"), CREATED=stamp,
-                               STATUS="CURRENT")  # fmt: skip
+        dmd = etree.SubElement(
+            root, M + "dmdSec", ID=ids(f"dmd-{rel}"), CREATED=stamp, STATUS="CURRENT"
+        )
         ref = etree.SubElement(dmd, M + "mdRef", MDTYPE="DC")
         _link(ref, rel)
         for k, v in _file_attrs(top, rel, stamp).items():
@@ -256,8 +262,14 @@ def layout(staged: Staged) -> str:
     rep_grp.set(C + "OTHERCONTENTINFORMATIONTYPE", CONTENT_INFORMATION)
     smap = etree.SubElement(root, M + "structMap", TYPE="PHYSICAL", LABEL="CSIP", ID=ids("map"))
     div = etree.SubElement(smap, M + "div", ID=ids("div-root"), LABEL=objid)
-    etree.SubElement(div, M + "div", ID=ids("div-metadata"), LABEL="Metadata",
-                     DMDID=" ".join(dmd_ids), ADMID=digi.get("ID", ""))  # fmt: skip
+    etree.SubElement(
+        div,
+        M + "div",
+        ID=ids("div-metadata"),
+        LABEL="Metadata",
+        DMDID=" ".join(dmd_ids),
+        ADMID=digi.get("ID", ""),
+    )
     for grp, label in ((doc_grp, "Documentation"), (schema_grp, "Schemas")):
         sub = etree.SubElement(div, M + "div", ID=ids(f"div-{label}"), LABEL=label)
         etree.SubElement(sub, M + "fptr", FILEID=grp.get("ID", ""))
@@ -304,16 +316,28 @@ def check(src: BagSource, report: Report, *, base: str | None = None, tei: bool 
         if folder not in dirs:
             add(rule, f"no {folder}/ folder ({rule}, SHOULD)", folder, severity=level)
     if "metadata/preservation" not in dirs:
-        add("CSIPSTR6", "no metadata/preservation/ folder (CSIPSTR6, SHOULD)",
-            "metadata/preservation", severity=Severity.WARNING)  # fmt: skip
+        add(
+            "CSIPSTR6",
+            "no metadata/preservation/ folder (CSIPSTR6, SHOULD)",
+            "metadata/preservation",
+            severity=Severity.WARNING,
+        )
     reps = sorted({n.split("/")[1] for n in names if n.startswith("representations/")})
     for rep in reps:
         if f"representations/{rep}/data" not in dirs:
-            add("CSIPSTR11", f"representations/{rep} has no data/ folder (CSIPSTR11, SHOULD)",
-                f"representations/{rep}", severity=Severity.WARNING)  # fmt: skip
+            add(
+                "CSIPSTR11",
+                f"representations/{rep} has no data/ folder (CSIPSTR11, SHOULD)",
+                f"representations/{rep}",
+                severity=Severity.WARNING,
+            )
         if f"representations/{rep}/METS.xml" not in names:
-            add("CSIPSTR12", f"representations/{rep} has no METS.xml (CSIPSTR12, SHOULD)",
-                f"representations/{rep}", severity=Severity.WARNING)  # fmt: skip
+            add(
+                "CSIPSTR12",
+                f"representations/{rep} has no METS.xml (CSIPSTR12, SHOULD)",
+                f"representations/{rep}",
+                severity=Severity.WARNING,
+            )
     referenced = _check_mets(src, "METS.xml", names, add, root_mets=True)
     for rep in reps:
         name = f"representations/{rep}/METS.xml"
@@ -323,15 +347,21 @@ def check(src: BagSource, report: Report, *, base: str | None = None, tei: bool 
                 for r in _check_mets(src, name, names, add, root_mets=False)
             }
     for name in sorted(names - referenced - {"METS.xml"}):
-        add("CSIP58", f"{name} is in the package but no METS file section or metadata "
-            "reference names it (CSIP58, SHOULD)", name, severity=Severity.WARNING)  # fmt: skip
+        add(
+            "CSIP58",
+            f"{name} is in the package but no METS file section or metadata "
+            "reference names it (CSIP58, SHOULD)",
+            name,
+            severity=Severity.WARNING,
+        )
     if tei:
         from archive.deposit.validate import check_records
 
         records = sorted(
-            n for n in names
+            n
+            for n in names
             if n.startswith("representations/") and "/data/" in n and n.endswith(".xml")
-        )  # fmt: skip
+        )
         check_records(src, records, base, report)
 
 
@@ -346,9 +376,14 @@ def _read(src: BagSource, name: str, add: Add) -> etree._Element | None:
 
 
 def _check_ref(
-    src: BagSource, mets: str, el: etree._Element, rules: tuple[str, ...], add: Add,
-    names: set[str], href_attr: str = X + "href",
-) -> str | None:  # fmt: skip
+    src: BagSource,
+    mets: str,
+    el: etree._Element,
+    rules: tuple[str, ...],
+    add: Add,
+    names: set[str],
+    href_attr: str = X + "href",
+) -> str | None:
     """LOCTYPE, xlink:type, href, MIMETYPE, SIZE, CREATED, CHECKSUM, CHECKSUMTYPE of a reference;
     the referenced member (relative to the METS document's folder) when it resolves."""
     loctype, linktype, href_rule, mime, size, created, checksum, ctype = rules
@@ -361,31 +396,61 @@ def _check_ref(
     folder = mets.rsplit("/", 1)[0] + "/" if "/" in mets else ""
     target = f"{folder}{href}"
     if not href or href.startswith("/") or ".." in href.split("/") or "://" in href:
-        add(href_rule, f"@xlink:href {href!r} does not name a file of the package ({href_rule})",
-            mets, line, value=href)  # fmt: skip
+        add(
+            href_rule,
+            f"@xlink:href {href!r} does not name a file of the package ({href_rule})",
+            mets,
+            line,
+            value=href,
+        )
         return None
-    for attr, rule in (("MIMETYPE", mime), ("SIZE", size), ("CREATED", created),
-                       ("CHECKSUM", checksum), ("CHECKSUMTYPE", ctype)):  # fmt: skip
+    for attr, rule in (
+        ("MIMETYPE", mime),
+        ("SIZE", size),
+        ("CREATED", created),
+        ("CHECKSUM", checksum),
+        ("CHECKSUMTYPE", ctype),
+    ):
         if rule and not el.get(attr):
             add(rule, f"@{attr} is missing ({rule}, MUST)", mets, line)
     if target not in names:
-        add(href_rule, f"{href} is referenced but not in the package ({href_rule})", mets, line,
-            value=href)  # fmt: skip
+        add(
+            href_rule,
+            f"{href} is referenced but not in the package ({href_rule})",
+            mets,
+            line,
+            value=href,
+        )
         return None
     if el.get("SIZE") and el.get("SIZE") != str(src.size(target)):
-        add(size, f"@SIZE of {href} is {el.get('SIZE')}; the file has {src.size(target)} bytes "
-            f"({size})", mets, line)  # fmt: skip
+        add(
+            size,
+            f"@SIZE of {href} is {el.get('SIZE')}; the file has {src.size(target)} bytes ({size})",
+            mets,
+            line,
+        )
     alg = {"SHA-256": "sha256", "SHA-512": "sha512", "MD5": "md5", "SHA-1": "sha1"}.get(
         el.get("CHECKSUMTYPE") or ""
     )
     if el.get("CHECKSUM") and alg:
         actual = src.digests(target, [alg])[alg]
         if actual != (el.get("CHECKSUM") or "").lower():
-            add(checksum, f"@CHECKSUM of {href} does not match the file ({checksum}): expected "
-                f"{el.get('CHECKSUM')}, found {actual}", mets, line, value=actual)  # fmt: skip
+            add(
+                checksum,
+                f"@CHECKSUM of {href} does not match the file ({checksum}): expected "
+                f"{el.get('CHECKSUM')}, found {actual}",
+                mets,
+                line,
+                value=actual,
+            )
     elif el.get("CHECKSUMTYPE") and not alg:
-        add(ctype, f"@CHECKSUMTYPE {el.get('CHECKSUMTYPE')!r} is not one this validator computes",
-            mets, line, severity=Severity.WARNING)  # fmt: skip
+        add(
+            ctype,
+            f"@CHECKSUMTYPE {el.get('CHECKSUMTYPE')!r} is not one this validator computes",
+            mets,
+            line,
+            severity=Severity.WARNING,
+        )
     return href
 
 
@@ -412,14 +477,23 @@ def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets:
     if root.get(C + "CONTENTINFORMATIONTYPE") == "OTHER" and not root.get(
         C + "OTHERCONTENTINFORMATIONTYPE"
     ):
-        add("CSIP5", "@csip:CONTENTINFORMATIONTYPE is OTHER without "
-            "@csip:OTHERCONTENTINFORMATIONTYPE (CSIP5)", name, line)  # fmt: skip
+        add(
+            "CSIP5",
+            "@csip:CONTENTINFORMATIONTYPE is OTHER without "
+            "@csip:OTHERCONTENTINFORMATIONTYPE (CSIP5)",
+            name,
+            line,
+        )
     profile = root.get("PROFILE")
     if not profile:
         add("CSIP6", "mets/@PROFILE is missing (CSIP6, MUST)", name, line)
     elif root_mets and profile != SIP_PROFILE:
-        add("SIP2", f"mets/@PROFILE is {profile!r}; a SIP declares {SIP_PROFILE} (SIP2, MUST)",
-            name, line)  # fmt: skip
+        add(
+            "SIP2",
+            f"mets/@PROFILE is {profile!r}; a SIP declares {SIP_PROFILE} (SIP2, MUST)",
+            name,
+            line,
+        )
     hdr = root.find(M + "metsHdr")
     if hdr is None:
         add("CSIP117", "mets/metsHdr is missing (CSIP117, MUST)", name, line)
@@ -428,41 +502,73 @@ def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets:
             add("CSIP7", "metsHdr/@CREATEDATE is missing (CSIP7, MUST)", name, hdr.sourceline)
         package_type = hdr.get(C + "OAISPACKAGETYPE")
         if not package_type:
-            add("CSIP9", "metsHdr/@csip:OAISPACKAGETYPE is missing (CSIP9, MUST)", name,
-                hdr.sourceline)  # fmt: skip
+            add(
+                "CSIP9",
+                "metsHdr/@csip:OAISPACKAGETYPE is missing (CSIP9, MUST)",
+                name,
+                hdr.sourceline,
+            )
         elif root_mets and package_type != "SIP":
-            add("SIP4", f"@csip:OAISPACKAGETYPE is {package_type!r}, not SIP (SIP4, MUST)",
-                name, hdr.sourceline)  # fmt: skip
+            add(
+                "SIP4",
+                f"@csip:OAISPACKAGETYPE is {package_type!r}, not SIP (SIP4, MUST)",
+                name,
+                hdr.sourceline,
+            )
         software = [
-            a for a in hdr.iterfind(M + "agent")
-            if a.get("ROLE") == "CREATOR" and a.get("TYPE") == "OTHER"
+            a
+            for a in hdr.iterfind(M + "agent")
+            if a.get("ROLE") == "CREATOR"
+            and a.get("TYPE") == "OTHER"
             and a.get("OTHERTYPE") == "SOFTWARE"
-        ]  # fmt: skip
+        ]
         if len(software) != 1:
-            add("CSIP10", "metsHdr needs exactly one agent ROLE=CREATOR TYPE=OTHER "
-                "OTHERTYPE=SOFTWARE for the software that made the package (CSIP10-13)", name,
-                hdr.sourceline)  # fmt: skip
+            add(
+                "CSIP10",
+                "metsHdr needs exactly one agent ROLE=CREATOR TYPE=OTHER "
+                "OTHERTYPE=SOFTWARE for the software that made the package (CSIP10-13)",
+                name,
+                hdr.sourceline,
+            )
         else:
             agent = software[0]
             if not (agent.findtext(M + "name") or "").strip():
-                add("CSIP14", "the software agent has no name (CSIP14, MUST)", name,
-                    agent.sourceline)  # fmt: skip
+                add(
+                    "CSIP14",
+                    "the software agent has no name (CSIP14, MUST)",
+                    name,
+                    agent.sourceline,
+                )
             note = agent.find(M + "note")
             if note is None or not (note.text or "").strip():
-                add("CSIP15", "the software agent has no note with its version (CSIP15, MUST)",
-                    name, agent.sourceline)  # fmt: skip
+                add(
+                    "CSIP15",
+                    "the software agent has no note with its version (CSIP15, MUST)",
+                    name,
+                    agent.sourceline,
+                )
             elif note.get(C + "NOTETYPE") != "SOFTWARE VERSION":
-                add("CSIP16", "the software agent's note needs @csip:NOTETYPE='SOFTWARE "
-                    "VERSION' (CSIP16, MUST)", name, note.sourceline)  # fmt: skip
+                add(
+                    "CSIP16",
+                    "the software agent's note needs @csip:NOTETYPE='SOFTWARE "
+                    "VERSION' (CSIP16, MUST)",
+                    name,
+                    note.sourceline,
+                )
         if root_mets:
             others = [a for a in hdr.iterfind(M + "agent") if a not in software]
             if not others:
-                add("SIP15", "metsHdr names no submitting agent (SIP15, MUST)", name,
-                    hdr.sourceline)  # fmt: skip
+                add(
+                    "SIP15", "metsHdr names no submitting agent (SIP15, MUST)", name, hdr.sourceline
+                )
             for agent in others:
                 if agent.get("TYPE") not in ("ORGANIZATION", "INDIVIDUAL"):
-                    add("SIP17", "an agent's @TYPE must be ORGANIZATION or INDIVIDUAL (SIP17)",
-                        name, agent.sourceline)  # fmt: skip
+                    add(
+                        "SIP17",
+                        "an agent's @TYPE must be ORGANIZATION or INDIVIDUAL (SIP17)",
+                        name,
+                        agent.sourceline,
+                    )
     ref_rules = {
         "dmd": ("CSIP22", "CSIP23", "CSIP24", "CSIP26", "CSIP27", "CSIP28", "CSIP29", "CSIP30"),
         "digiprov": (
@@ -474,7 +580,7 @@ def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets:
             "CSIP42",
             "CSIP43",
             "CSIP44",
-        ),  # fmt: skip
+        ),
         "file": ("CSIP77", "CSIP78", "CSIP79", "CSIP68", "CSIP69", "CSIP70", "CSIP71", "CSIP72"),
     }
     for dmd in root.iterfind(M + "dmdSec"):
@@ -482,8 +588,9 @@ def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets:
             add("CSIP19", "dmdSec/@CREATED is missing (CSIP19, MUST)", name, dmd.sourceline)
         for ref in dmd.iterfind(M + "mdRef"):
             if not ref.get("MDTYPE"):
-                add("CSIP25", "dmdSec/mdRef/@MDTYPE is missing (CSIP25, MUST)", name,
-                    ref.sourceline)  # fmt: skip
+                add(
+                    "CSIP25", "dmdSec/mdRef/@MDTYPE is missing (CSIP25, MUST)", name, ref.sourceline
+                )
             href = _check_ref(src, name, ref, ref_rules["dmd"], add, names)
             if href:
                 referenced.add(href)
@@ -491,23 +598,36 @@ def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets:
     for digi in root.iterfind(f"{M}amdSec/{M}digiprovMD"):
         for ref in digi.iterfind(M + "mdRef"):
             if not ref.get("MDTYPE"):
-                add("CSIP39", "digiprovMD/mdRef/@MDTYPE is missing (CSIP39, MUST)", name,
-                    ref.sourceline)  # fmt: skip
+                add(
+                    "CSIP39",
+                    "digiprovMD/mdRef/@MDTYPE is missing (CSIP39, MUST)",
+                    name,
+                    ref.sourceline,
+                )
             href = _check_ref(src, name, ref, ref_rules["digiprov"], add, names)
             if href:
                 referenced.add(href)
                 if ref.get("MDTYPE") == "PREMIS":
                     premis_refs.append(href)
     if root_mets and not premis_refs:
-        add("CSIP32", "no digiprovMD references PREMIS preservation metadata (CSIP32, SHOULD)",
-            name, severity=Severity.WARNING)  # fmt: skip
+        add(
+            "CSIP32",
+            "no digiprovMD references PREMIS preservation metadata (CSIP32, SHOULD)",
+            name,
+            severity=Severity.WARNING,
+        )
     for href in premis_refs:
         _check_premis_file(src, href, add)
     file_sec = root.find(M + "fileSec")
     uses: dict[str, str] = {}
     if file_sec is None:
-        add("CSIP58", "mets/fileSec is missing (CSIP58, SHOULD)", name, line,
-            severity=Severity.WARNING)  # fmt: skip
+        add(
+            "CSIP58",
+            "mets/fileSec is missing (CSIP58, SHOULD)",
+            name,
+            line,
+            severity=Severity.WARNING,
+        )
     else:
         if not file_sec.get("ID"):
             add("CSIP59", "fileSec/@ID is missing (CSIP59, MUST)", name, file_sec.sourceline)
@@ -538,34 +658,57 @@ def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets:
         if root_mets:
             values = set(uses.values())
             if not any(u == "Schemas" for u in values):
-                add("CSIP113", "no fileGrp USE='Schemas' references the XML schemas used "
-                    "(CSIP113, MUST)", name, file_sec.sourceline)  # fmt: skip
+                add(
+                    "CSIP113",
+                    "no fileGrp USE='Schemas' references the XML schemas used (CSIP113, MUST)",
+                    name,
+                    file_sec.sourceline,
+                )
             if not any(u.startswith("Representations") for u in values):
-                add("CSIP114", "no fileGrp USE='Representations/...' (CSIP114, MUST)", name,
-                    file_sec.sourceline)  # fmt: skip
+                add(
+                    "CSIP114",
+                    "no fileGrp USE='Representations/...' (CSIP114, MUST)",
+                    name,
+                    file_sec.sourceline,
+                )
     _check_struct_map(src, name, root, uses, names, add, root_mets, referenced)
     return referenced
 
 
 def _check_struct_map(
-    src: BagSource, name: str, root: etree._Element, uses: dict[str, str], names: set[str],
-    add: Add, root_mets: bool, referenced: set[str],
-) -> None:  # fmt: skip
+    src: BagSource,
+    name: str,
+    root: etree._Element,
+    uses: dict[str, str],
+    names: set[str],
+    add: Add,
+    root_mets: bool,
+    referenced: set[str],
+) -> None:
     maps = [
-        s for s in root.iterfind(M + "structMap")
+        s
+        for s in root.iterfind(M + "structMap")
         if s.get("TYPE") == "PHYSICAL" and s.get("LABEL") == "CSIP"
-    ]  # fmt: skip
+    ]
     if not maps:
-        add("CSIP81", "no structMap TYPE='PHYSICAL' LABEL='CSIP' (CSIP80-82, MUST)", name,
-            root.sourceline)  # fmt: skip
+        add(
+            "CSIP81",
+            "no structMap TYPE='PHYSICAL' LABEL='CSIP' (CSIP80-82, MUST)",
+            name,
+            root.sourceline,
+        )
         return
     smap = maps[0]
     if not smap.get("ID"):
         add("CSIP83", "structMap/@ID is missing (CSIP83, MUST)", name, smap.sourceline)
     divs = smap.findall(M + "div")
     if len(divs) != 1:
-        add("CSIP84", "the CSIP structMap must hold a single div (CSIP84, MUST)", name,
-            smap.sourceline)  # fmt: skip
+        add(
+            "CSIP84",
+            "the CSIP structMap must hold a single div (CSIP84, MUST)",
+            name,
+            smap.sourceline,
+        )
         return
     top = divs[0]
     if not top.get("ID"):
@@ -573,36 +716,62 @@ def _check_struct_map(
     labels = {d.get("LABEL"): d for d in top.iterfind(M + "div")}
     for div in top.iterfind(M + "div"):
         if not div.get("ID"):
-            add("CSIP106", f"div {div.get('LABEL')!r} has no @ID (CSIP89/94/98/102/106, MUST)",
-                name, div.sourceline)  # fmt: skip
+            add(
+                "CSIP106",
+                f"div {div.get('LABEL')!r} has no @ID (CSIP89/94/98/102/106, MUST)",
+                name,
+                div.sourceline,
+            )
         for fptr in div.iterfind(M + "fptr"):
             if fptr.get("FILEID") not in uses:
-                add("CSIP116", f"fptr points at {fptr.get('FILEID')!r}, which is no fileGrp "
-                    "(CSIP116/118/119, MUST)", name, fptr.sourceline)  # fmt: skip
+                add(
+                    "CSIP116",
+                    f"fptr points at {fptr.get('FILEID')!r}, which is no fileGrp "
+                    "(CSIP116/118/119, MUST)",
+                    name,
+                    fptr.sourceline,
+                )
     if not root_mets:
         return
     ids = {el.get("ID") for el in root.iter() if isinstance(el.tag, str) and el.get("ID")}
     meta = labels.get("Metadata")
     if meta is None and root.find(M + "dmdSec") is not None:
-        add("CSIP88", "no 'Metadata' division for the metadata sections (CSIP88, MUST)", name,
-            top.sourceline)  # fmt: skip
+        add(
+            "CSIP88",
+            "no 'Metadata' division for the metadata sections (CSIP88, MUST)",
+            name,
+            top.sourceline,
+        )
     elif meta is not None:
         for attr, rule in (("DMDID", "CSIP92"), ("ADMID", "CSIP91")):
             for ref in (meta.get(attr) or "").split():
                 if ref not in ids:
-                    add(rule, f"the Metadata division's @{attr} names {ref!r}, which is not "
-                        f"in the document ({rule})", name, meta.sourceline)  # fmt: skip
-    for use, label, rule in (("Documentation", "Documentation", "CSIP93"),
-                             ("Schemas", "Schemas", "CSIP97")):  # fmt: skip
+                    add(
+                        rule,
+                        f"the Metadata division's @{attr} names {ref!r}, which is not "
+                        f"in the document ({rule})",
+                        name,
+                        meta.sourceline,
+                    )
+    for use, label, rule in (
+        ("Documentation", "Documentation", "CSIP93"),
+        ("Schemas", "Schemas", "CSIP97"),
+    ):
         if use in uses.values() and label not in labels:
-            add(rule, f"no '{label}' division for the {use} file group ({rule}, SHOULD)", name,
-                top.sourceline, severity=Severity.WARNING)  # fmt: skip
+            add(
+                rule,
+                f"no '{label}' division for the {use} file group ({rule}, SHOULD)",
+                name,
+                top.sourceline,
+                severity=Severity.WARNING,
+            )
     for label, div in labels.items():
         if not (label or "").startswith("Representations/"):
             continue
         for mptr in div.iterfind(M + "mptr"):
-            href = _check_ref(src, name, mptr, ("CSIP112", "CSIP111", "CSIP110", "", "", "", "",
-                                                ""), add, names)  # fmt: skip
+            href = _check_ref(
+                src, name, mptr, ("CSIP112", "CSIP111", "CSIP110", "", "", "", "", ""), add, names
+            )
             if href:
                 referenced.add(href)
 
