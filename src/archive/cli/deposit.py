@@ -158,7 +158,8 @@ def deposit(
                     "identifier": result.identifier,
                     "format": result.format,
                     "profile": result.profile,
-                    "payload_oxum": result.oxum,
+                    "payload_oxum": result.oxum or None,
+                    "summary": result.summary,
                     "files": [f"data/{f}" for f in result.files],
                     "invalid_records": result.invalid,
                     "report": result.report.to_dict(),
@@ -175,7 +176,7 @@ def deposit(
         click.echo(f"  payload: {len(result.files)} files, Payload-Oxum {result.oxum}")
     else:
         click.echo(f"wrote {result.path} ({result.format}, {TARGET_LABELS[result.target]})")
-        click.echo(f"  package {result.identifier}: {result.oxum}")
+        click.echo(f"  package {result.identifier}: {result.summary}")
     click.echo(
         f"  records: {records - len(result.invalid)} valid, {len(result.invalid)} invalid "
         f"({counts['error']} error(s), {counts['warning']} warning(s))"

@@ -116,15 +116,14 @@ def layout(staged: Staged) -> str:
     if staged.serialized:
         info = [(k, v) for k, v in staged.bag_info if k != "BagIt-Profile-Identifier"]
         summary = write_bag(staged.root, info)
-        return summary.oxum
+        return f"a bag laid out as a transfer, Payload-Oxum {summary.oxum}"
     lines = []
     files = sorted(p for p in objects.rglob("*") if p.is_file())
     for path in files:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         lines.append(f"{digest}  ../objects/{path.relative_to(objects).as_posix()}\n")
     (top / "metadata" / "checksum.sha256").write_text("".join(lines), encoding="utf-8")
-    size = sum(p.stat().st_size for p in files)
-    return f"{size}.{len(files)}"
+    return f"{len(files)} object(s), metadata.csv and checksum.sha256"
 
 
 # --------------------------------------------------------------------------- checking

@@ -82,6 +82,7 @@ class PackageResult:
     package_report: Report | None = None  # the package validator's check of what was built
     target: str = "bagit"
     identifier: str = ""  # the package's identity (METS OBJID), from the records
+    summary: str = ""  # what the target's layout wrote, in a few words
 
 
 # --------------------------------------------------------------------------- dates
@@ -269,13 +270,14 @@ def build_package(
             ("BagIt-Profile-Identifier", profile.identifier),
         ]
         built_root = bagdir
+        oxum = ""
         if target == "bagit":
-            summary = write_bag(bagdir, info)
-            oxum = summary.oxum
+            oxum = write_bag(bagdir, info).oxum
+            summary = f"Payload-Oxum {oxum}"
         else:
             built_root = tmp / f"{identity.objid}.{target}" / identity.objid
             built_root.mkdir(parents=True)
-            oxum = spec.layout(
+            summary = spec.layout(
                 targets.Staged(
                     data=bagdir / "data",
                     root=built_root,
@@ -316,6 +318,7 @@ def build_package(
         package_report=package_report,
         target=target,
         identifier=identity.objid,
+        summary=summary,
     )
 
 
