@@ -296,3 +296,34 @@ def test_cli_deposit_and_validate_with_a_target(tmp_path, record_path, built):
         cli, ["deposit", str(record_path), "--target", "dspace-sword", "--out", str(tmp_path / "s")]
     )
     assert result.exit_code == 2 and "zip" in result.output
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def test_hostile_target_packages_give_findings_and_read_nothing_outside(built, tmp_path):
+    sip = shutil.copytree(built["eark"], tmp_path / "sip")
+    mets = sip / "METS.xml"
+    text = mets.read_text(encoding="utf-8")
+    doctype = '<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<mets:mets'
+    mets.write_text(text.replace("<mets:mets", doctype, 1), encoding="utf-8")
+    report = validate(sip, "eark", tei=False)
+    assert not report.valid and any("entity" in f.rule for f in report.findings)
+
+    saf = shutil.copytree(built["dspace"], tmp_path / "saf")
+    (saf / NAME / "contents").write_text("../../../etc/passwd\tbundle:ORIGINAL\n")
+    assert "saf.contents-line" in errors(validate(saf, "dspace", tei=False))
+
+    transfer = shutil.copytree(built["archivematica"], tmp_path / "t")
+    checksums = transfer / "metadata" / "checksum.sha256"
+    checksums.write_text(checksums.read_text() + f"{'0' * 64}  ../../../../etc/passwd\n")
+    assert "am.checksum-missing" in errors(validate(transfer, "archivematica", tei=False))
+
+    bad = tmp_path / "sword.zip"
+    with zipfile.ZipFile(built["dspace-sword"]) as src, zipfile.ZipFile(bad, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "mets.xml":
+                data = data.replace(f'xlink:href="{NAME}.ttl"'.encode(), b'xlink:href="../x.ttl"')
+            dst.writestr(name, data)
+    assert "sword.href" in errors(validate(bad, tei=False))

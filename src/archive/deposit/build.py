@@ -1,14 +1,20 @@
-"""Deposit: one submission information package (a BagIt 1.0 bag) from TEI records.
+"""Deposit: one submission information package from TEI records, for the system that ingests it.
 
-The payload holds the TEI files, their RDF (Turtle, JSON-LD, N-Quads), the shapes and ontology
-they were checked against, the validation report, a METS document (Dublin Core, the wrapped TEI
-header, files, structure, PREMIS 3) and RO-Crate metadata. The bag declares the archive's BagIt
-profile (``deposit/bagit-profile.json``).
+The archive's own package (target ``bagit``) is a BagIt 1.0 bag whose payload holds the TEI
+files, their RDF (Turtle, JSON-LD, N-Quads), the shapes and ontology they were checked against,
+the validation report, a METS document (Dublin Core, the wrapped TEI header, files, structure,
+PREMIS 3) and RO-Crate 1.2 metadata, declaring the archive's BagIt profile
+(``deposit/bagit-profile.json``). The other targets (:mod:`archive.deposit.targets`) lay the same
+validated files out as Archivematica, DSpace or an E-ARK archive expect.
 
-Packages are reproducible: the same inputs and the same date (``--date`` or
-``SOURCE_DATE_EPOCH``) give the same bytes. They are built in a temporary folder beside the
-target, checked with the package validator, and only then renamed into place, so a failure leaves
-what was there before (or nothing) and never a half-written package.
+The package's identity comes from its records (:mod:`archive.deposit.identity`), never from the
+name of the file it is written to. Packages are reproducible: the same inputs and the same date
+(``--date`` or ``SOURCE_DATE_EPOCH``) give the same bytes; without a date, events carry the time
+they happened (:class:`Clock`). Packages are built in a temporary folder beside the target,
+checked by the target's validator, and only then renamed into place, so a failure leaves what was
+there before (or nothing) and never a half-written package. Options are keyword arguments of
+:func:`build_package`, so that new ones (the shapes to validate with, a conformance level) add
+without disturbing callers.
 """
 
 from __future__ import annotations

@@ -397,7 +397,7 @@ def check_sword(
     for f in root.iter(M + "file"):
         for loc in f.iterfind(M + "FLocat"):
             href = unquote(loc.get(f"{{{XLINK_NS}}}href") or "")
-            if ("/" in href.strip("/") and ".." in href.split("/")) or href.startswith("/"):
+            if href.startswith("/") or ".." in href.split("/") or "://" in href:
                 add(
                     "sword.href",
                     f"FLocat {href!r} leaves the package",

@@ -292,7 +292,8 @@ def _adder(src: BagSource, report: Report) -> Add:
     def add(
         rule: str, message: str, name: str | None = None, line: int | None = None, **kw: Any
     ) -> None:
-        report.add(src.finding(f"eark.{rule}", message, name, line, layer=Layer.PACKAGE, **kw))
+        rule = rule if "." in rule else f"eark.{rule}"  # input.* rules keep their own names
+        report.add(src.finding(rule, message, name, line, layer=Layer.PACKAGE, **kw))
 
     return add
 
@@ -371,7 +372,7 @@ def _read(src: BagSource, name: str, add: Add) -> etree._Element | None:
     except NotWellFormed as exc:
         add("mets-not-well-formed", f"{name} is not well-formed XML: {exc}", name, exc.line)
     except UnsafeInput as exc:
-        add("unsafe", str(exc), name, exc.line)
+        add(exc.rule, str(exc), name, exc.line)
     return None
 
 
