@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from archive.deposit import archivematica, dspace, eark
@@ -40,7 +40,6 @@ class Target:
     layout: Callable[[Staged], str] | None = None  # writes the package; returns a summary
     check: Callable[..., None] | None = None  # (src, report, base, tei) -> None
     flat_archive: bool = False  # zip members are the package itself, not one base folder
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 TARGETS: dict[str, Target] = {
