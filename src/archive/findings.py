@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -52,12 +52,34 @@ class Finding:
     focus: str | None = None  # RDF focus node (SHACL) or entity URI
     path: str | None = None  # RDF property path (SHACL)
     value: str | None = None  # offending value, when there is one
+    # other findings of the same mistake, reported by less precise layers (one mistake, one
+    # finding: they are listed under this one, not counted again)
+    echoes: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        data: dict[str, object] = {}
+        for key in ("rule", "severity", "message", "layer", "file", "line", "column"):
+            data[key] = getattr(self, key)
+        for key in ("focus", "path", "value"):
+            data[key] = getattr(self, key)
         data["severity"] = self.severity.value
         data["layer"] = self.layer.value
+        if self.echoes:
+            data["echoes"] = [e.to_dict() for e in self.echoes]
         return {k: v for k, v in data.items() if v is not None}
+
+    def with_echoes(self, *more: Finding) -> Finding:
+        """This finding with ``more`` (and their own echoes) folded under it."""
+        flat: list[Finding] = list(self.echoes)
+        for f in more:
+            flat.append(replace(f, echoes=()))
+            flat.extend(f.echoes)
+        return replace(self, echoes=tuple(flat))
+
+    def all(self) -> Iterator[Finding]:
+        """This finding and its echoes."""
+        yield replace(self, echoes=()) if self.echoes else self
+        yield from self.echoes
 
     def location(self) -> str:
         parts = [self.file or "-"]
