@@ -154,6 +154,25 @@ class Report:
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
 
+    def file_verdicts(self) -> list[dict[str, object]]:
+        """The verdict of each file (findings inside a package count for the package)."""
+        out = []
+        for name in self.files:
+            mine = [
+                f for f in self.findings if f.file == name or (f.file or "").startswith(name + "!")
+            ]
+            counts = Counter(f.severity.value for f in mine)
+            valid = not counts.get("error")
+            out.append(
+                {
+                    "file": name,
+                    "verdict": "valid" if valid else "invalid",
+                    "valid": valid,
+                    "counts": {s.value: counts.get(s.value, 0) for s in Severity},
+                }
+            )
+        return out
+
     def to_dict(self) -> dict[str, object]:
         return {
             "tool": {"name": TOOL_NAME, "version": __version__},
@@ -161,30 +180,27 @@ class Report:
             "valid": self.valid,
             "counts": self.counts,
             "files": list(self.files),
+            "file_verdicts": self.file_verdicts(),
             "findings": [f.to_dict() for f in self.sorted()],
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
-    def to_text(self, show: Severity = Severity.INFO) -> str:
-        """One line per finding at or above ``show``, then the verdict (which counts all)."""
+    def to_text(self, show: Severity = Severity.INFO, *, echoes: bool = False) -> str:
+        """One line per finding at or above ``show``, then the verdict (which counts all).
+        A finding that absorbed echoes of its mistake from other layers says which; with
+        ``echoes`` they are listed under it."""
         lines = []
         for f in self.sorted():
             if f.severity.rank > show.rank:
                 continue
-            where = f.location()
-            line = f"{where}: {f.severity.value} [{f.rule}] {f.message}"
-            extra = []
-            if f.focus:
-                extra.append(f"node {f.focus}")
-            if f.path:
-                extra.append(f"path {f.path}")
-            if f.value:
-                extra.append(f"value {f.value!r}")
-            if extra:
-                line += f" ({'; '.join(extra)})"
+            line = _line(f)
+            if f.echoes and not echoes:
+                line += " [also: " + ", ".join(dict.fromkeys(e.rule for e in f.echoes)) + "]"
             lines.append(line)
+            if echoes:
+                lines.extend("  echo: " + _line(e) for e in f.echoes)
         c = self.counts
         verdict = "VALID" if self.valid else "INVALID"
         n = len(self.files)
@@ -193,3 +209,17 @@ class Report:
             f"in {n} file{'s' if n != 1 else ''}"
         )
         return "\n".join(lines)
+
+
+def _line(f: Finding) -> str:
+    line = f"{f.location()}: {f.severity.value} [{f.rule}] {f.message}"
+    extra = []
+    if f.focus:
+        extra.append(f"node {f.focus}")
+    if f.path:
+        extra.append(f"path {f.path}")
+    if f.value:
+        extra.append(f"value {f.value!r}")
+    if extra:
+        line += f" ({'; '.join(extra)})"
+    return line

@@ -72,6 +72,35 @@ base_option = click.option(
 )
 
 
+def shapes_options(func: F) -> F:
+    """``--shapes FILE_OR_DIR`` (repeatable) and ``--shapes-only``, on every validating command."""
+    func = click.option(
+        "--shapes-only",
+        is_flag=True,
+        help="Validate with the --shapes given instead of the project's shapes.",
+    )(func)
+    return click.option(
+        "--shapes",
+        "shapes_paths",
+        multiple=True,
+        metavar="FILE_OR_DIR",
+        help="SHACL shapes of your own (Turtle, N-Triples, JSON-LD, RDF/XML; a folder: every "
+        "such file in it), added to the project's shapes; repeatable.",
+    )(func)
+
+
+def load_user_shapes(paths: tuple[str, ...], only: bool) -> Any:
+    """The shapes the options ask for, checked before any file is validated (a mistake in them
+    is an error with its file and line, exit code 2); None for the project's alone."""
+    if only and not paths:
+        fail("--shapes-only needs at least one --shapes FILE_OR_DIR")
+    if not paths:
+        return None
+    from archive.shacl.shapesfile import load_shapes
+
+    return load_shapes(paths, with_project=not only)
+
+
 def existing_paths(paths: tuple[str, ...]) -> list[Path]:
     """Resolve CLI path arguments; a missing path is a usage error (exit 2)."""
     out = []

@@ -16,6 +16,8 @@ from archive.cli.common import (
     err_console,
     error_text,
     guarded,
+    load_user_shapes,
+    shapes_options,
     tei_files,
 )
 
@@ -71,6 +73,7 @@ COMMANDS: list[click.Command] = []
     show_default=True,
     help="How to print the result.",
 )
+@shapes_options
 @base_option
 @guarded
 def deposit(
@@ -85,6 +88,8 @@ def deposit(
     group_identifier: str | None,
     profile_path: str | None,
     output_format: str,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     base: str | None,
 ) -> None:
     """Validate TEI records and write one submission package (BagIt 1.0) for a digital library.
@@ -101,6 +106,7 @@ def deposit(
         raise UsageError("choose one of --zip and --tar")
     fmt = "zip" if as_zip else "tar" if as_tar else None
     paths = tei_files(tei)
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     profile = load_profile(Path(profile_path)) if profile_path else None
     try:
         result = build_package(
@@ -114,6 +120,7 @@ def deposit(
             source_organizations=source_organization,
             group_identifier=group_identifier,
             profile=profile,
+            shapes=shapes,
         )
     except RecordsInvalid as exc:
         if output_format == "json":

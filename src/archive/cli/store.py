@@ -24,6 +24,8 @@ from archive.cli.common import (
     err_console,
     fail,
     guarded,
+    load_user_shapes,
+    shapes_options,
     tei_files,
     write_output,
 )
@@ -188,6 +190,7 @@ def _stdout_is_terminal() -> bool:
     help="The report at the end.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@shapes_options
 @guarded
 def load_cmd(
     paths: tuple[str, ...],
@@ -199,6 +202,8 @@ def load_cmd(
     bulk: bool | None,
     fmt: str,
     quiet: bool,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     **opts: Any,
 ) -> None:
     """Validate, extract and load TEI files (or folders of them), one named graph each.
@@ -218,6 +223,7 @@ def load_cmd(
     from archive.store.ingest import ingest
 
     files = tei_files(paths)
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     store = open_from(opts, create=True)
     if bulk and store.backend != "embedded":
         store.close()
@@ -244,6 +250,7 @@ def load_cmd(
                 atomic=atomic,
                 bulk=bulk,
                 on_file=lambda: progress.advance(task),
+                shapes=shapes,
             )
         finally:
             store.close()

@@ -35,6 +35,7 @@ from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.serialize import canonical_turtle, serialize
 from archive.rdf.uris import default_base
 from archive.resources import data_dir
+from archive.shacl.shapesfile import Shapes
 from archive.tei.parse import TEI_NS, parse_bytes, read_limited
 from archive.validate import FileResult, validate_file
 
@@ -201,6 +202,7 @@ def build_package(
     shapes_dir: Path = SHAPES_DIR,
     ontology_dir: Path = ONTOLOGY_DIR,
     check: bool = True,
+    shapes: Shapes | None = None,
 ) -> PackageResult:
     """Validate the records, build the package beside ``out`` and rename it into place.
 
@@ -214,7 +216,7 @@ def build_package(
     dt = resolve_date(when)
     base = (base or default_base()).rstrip("/")
     profile = profile or default_profile()
-    records = validate_records(tei_paths, base, allow_invalid)
+    records = validate_records(tei_paths, base, allow_invalid, shapes)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
@@ -222,7 +224,7 @@ def build_package(
         payload = Payload(bagdir / "data", _stamp(dt), list(source_organizations))
         for record in records:
             payload.add_record(record, derive_publishers=not source_organizations)
-        described = payload.finish(records.report, shapes_dir, ontology_dir)
+        described = payload.finish(records.report, shapes_dir, ontology_dir, shapes)
         identifiers = [d.uri for r in records for d in r.result.documents]
         description = _description(payload.records)
         payload.write_mets(name, description, profile.identifier, invalid=bool(records.invalid))
@@ -305,14 +307,17 @@ class Records:
         return iter(self.items)
 
 
-def validate_records(tei_paths: Sequence[Path], base: str, allow_invalid: bool) -> Records:
-    """Validate every record from the very bytes that will be packaged."""
+def validate_records(
+    tei_paths: Sequence[Path], base: str, allow_invalid: bool, shapes: Shapes | None = None
+) -> Records:
+    """Validate every record from the very bytes that will be packaged (with ``shapes``, a
+    repository's own shapes, when given)."""
     report = Report()
     items = []
     for path in tei_paths:
         data = read_limited(path)
         result = validate_file(
-            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True
+            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True, shapes=shapes
         )
         items.append(Record(path, data, result))
         report.merge(result.report)
@@ -409,9 +414,18 @@ class Payload:
             ),
         ]  # fmt: skip
 
-    def finish(self, report: Report, shapes_dir: Path, ontology_dir: Path) -> list[str]:
-        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file."""
-        if not _copy_tree(shapes_dir, self.root / "shapes"):
+    def finish(
+        self, report: Report, shapes_dir: Path, ontology_dir: Path, shapes: Shapes | None = None
+    ) -> list[str]:
+        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file.
+        With a repository's own shapes, the files the records were checked against are packaged
+        (``shapes/`` keeps their names; the project's only when they were used)."""
+        if shapes is not None:
+            for f in shapes.files:
+                target = self.root / "shapes" / f.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(f.read_bytes())
+        elif not _copy_tree(shapes_dir, self.root / "shapes"):
             raise DepositError(f"no SHACL shapes to package in {shapes_dir}")
         if not _copy_tree(ontology_dir, self.root / "ontology"):
             raise DepositError(f"no ontology files to package in {ontology_dir}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from archive.deposit import crate, mets
 from archive.deposit.bag import (
@@ -74,6 +75,7 @@ def validate_package(
     tei: bool = True,
     profile: Profile | None = None,
     limits: Limits | None = None,
+    shapes: Any = None,
 ) -> Report:
     """Validate a package (bag folder, ``.zip`` or ``.tar``): one report, every finding.
 
@@ -140,7 +142,7 @@ def _validate(src: BagSource, base: str | None, tei: bool, profile: Profile | No
         _check_metadata(src, bag, facts, report)
         _check_rdf(src, bag, report)
         if tei:
-            _check_records(src, bag, base, report)
+            _check_records(src, bag, base, report, shapes)
     except LimitExceeded as exc:
         report.add(src.finding(exc.rule, str(exc)))
     except MemberUnreadable as exc:
@@ -269,7 +271,9 @@ def _check_rdf(src: BagSource, bag: BagContents, report: Report) -> None:
                 )
 
 
-def _check_records(src: BagSource, bag: BagContents, base: str | None, report: Report) -> None:
+def _check_records(
+    src: BagSource, bag: BagContents, base: str | None, report: Report, shapes: Any = None
+) -> None:
     """The TEI and SHACL layers on each record, located as ``package!data/tei/file.xml``."""
     from archive.rdf.serialize import serialize
     from archive.validate import validate_file
@@ -296,7 +300,7 @@ def _check_records(src: BagSource, bag: BagContents, base: str | None, report: R
             target.write_bytes(src.read(name, max_bytes()))
             staged[name] = target
         for name, path in staged.items():
-            result = validate_file(path, base, label=src.location(name))
+            result = validate_file(path, base, label=src.location(name), shapes=shapes)
             report.merge(result.report)
             report.files = [f for f in report.files if f != result.label]
             packaged = f"data/rdf/{Path(name).stem}.nq"

@@ -349,7 +349,9 @@ class _Range(_ValueTest):
 class _Length(_ValueTest):
     def __init__(self, param: Node, n: int) -> None:
         self.minimum = param == SH.minLength
-        self.iri = SH.MinLengthConstraintComponent if self.minimum else SH.MaxLengthConstraintComponent
+        self.iri = (
+            SH.MinLengthConstraintComponent if self.minimum else SH.MaxLengthConstraintComponent
+        )
         self.n = n
 
     def test(self, data, v):
@@ -502,7 +504,9 @@ class _NodeRef(_ValueTest):
 class _Count(Constraint):
     def __init__(self, param: Node, n: int) -> None:
         self.minimum = param == SH.minCount
-        self.iri = SH.MinCountConstraintComponent if self.minimum else SH.MaxCountConstraintComponent
+        self.iri = (
+            SH.MinCountConstraintComponent if self.minimum else SH.MaxCountConstraintComponent
+        )
         self.n = n
 
     def ok(self, data, focus, values):
@@ -612,9 +616,7 @@ class _Qualified(Constraint):
     def count(self, data: _Data, values: Any) -> int:
         n = 0
         for v in values:
-            if self.shape.conforms(data, v) and not any(
-                s.conforms(data, v) for s in self.siblings
-            ):
+            if self.shape.conforms(data, v) and not any(s.conforms(data, v) for s in self.siblings):
                 n += 1
         return n
 
@@ -992,13 +994,19 @@ class _Compiler:
         shape.deactivated = any(_is_true(v) for v in sg.objects(node, SH.deactivated))
         shape.target_nodes = list(sg.objects(node, SH.targetNode))
         shape.target_classes = list(sg.objects(node, SH.targetClass))
-        shape.subjects_of = [self.index(p, self.inverse) for p in sg.objects(node, SH.targetSubjectsOf)]
-        shape.objects_of = [self.index(p, self.inverse) for p in sg.objects(node, SH.targetObjectsOf)]
+        shape.subjects_of = [
+            self.index(p, self.inverse) for p in sg.objects(node, SH.targetSubjectsOf)
+        ]
+        shape.objects_of = [
+            self.index(p, self.inverse) for p in sg.objects(node, SH.targetObjectsOf)
+        ]
         for p in sg.predicates(node, None):
             if p in _FOREIGN:
                 shape.foreign.append(_FOREIGN[p])
             elif p in self.custom_params:
-                shape.foreign.append(f"the custom constraint component {qname(sg, self.custom_params[p])}")
+                shape.foreign.append(
+                    f"the custom constraint component {qname(sg, self.custom_params[p])}"
+                )
         shape.constraints = self.constraints(shape)
         return shape
 
@@ -1150,7 +1158,9 @@ class _Compiler:
         }
         keys = [p for p in set(sg.predicates(node, None)) if p in kinds]
         if len(keys) != 1:
-            raise self.fail(owner, "a path blank node must be a list or have exactly one path property")
+            raise self.fail(
+                owner, "a path blank node must be a list or have exactly one path property"
+            )
         (key,) = keys
         values = list(sg.objects(node, key))
         if len(values) != 1:
@@ -1214,7 +1224,9 @@ def rdf_list(sg: Graph, head: Node, fail: Callable[[str], Exception]) -> list[No
         firsts = list(sg.objects(node, RDF.first))
         rests = list(sg.objects(node, RDF.rest))
         if len(firsts) != 1 or len(rests) != 1:
-            raise fail("not a well-formed RDF list (each cell needs one rdf:first and one rdf:rest)")
+            raise fail(
+                "not a well-formed RDF list (each cell needs one rdf:first and one rdf:rest)"
+            )
         out.append(firsts[0])
         node = rests[0]
     return out

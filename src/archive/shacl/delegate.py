@@ -85,7 +85,9 @@ def validate_delegated(program: Any, doc: Any) -> list[Any]:
         out.append(
             Result(
                 shape,
-                _ComponentOf(report.value(r, SH.sourceConstraintComponent) or SH.ConstraintComponent),
+                _ComponentOf(
+                    report.value(r, SH.sourceConstraintComponent) or SH.ConstraintComponent
+                ),
                 report.value(r, SH.focusNode),
                 report.value(r, SH.value),
                 path=path if isinstance(path, URIRef) and path != own_path else None,

@@ -23,7 +23,11 @@ from archive.shacl.compiled import (
     SEVERITIES,
     graph_digest,
     local_name,
+)
+from archive.shacl.compiled import (
     path_text as _shapes_path_text,
+)
+from archive.shacl.compiled import (
     shape_names as _shape_names,
 )
 from archive.shacl.shapesfile import SHAPES_DIR, project_shapes

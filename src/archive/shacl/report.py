@@ -43,9 +43,7 @@ class _Writer:
             if prefix not in self.prefixes and str(ns) not in self.prefixes.values():
                 self.prefixes[prefix] = str(ns)
         self.prefixes["sh"] = _SH
-        self._by_ns = sorted(
-            ((ns, p) for p, ns in self.prefixes.items()), key=lambda x: -len(x[0])
-        )
+        self._by_ns = sorted(((ns, p) for p, ns in self.prefixes.items()), key=lambda x: -len(x[0]))
         self.data_bnodes: dict[Node, str] = {}
         self.used: set[str] = {"sh"}
 
@@ -70,7 +68,10 @@ class _Writer:
         )
         if lit.language:
             return f'"{text}"@{lit.language}'
-        if lit.datatype is not None and str(lit.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        if (
+            lit.datatype is not None
+            and str(lit.datatype) != "http://www.w3.org/2001/XMLSchema#string"
+        ):
             return f'"{text}"^^{self.iri(lit.datatype)}'
         return f'"{text}"'
 
@@ -132,7 +133,9 @@ class _Writer:
         return " ;\n".join(lines)
 
     def header(self, conforms: bool) -> str:
-        out = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(self.prefixes.items()) if p in self.used]
+        out = [
+            f"@prefix {p}: <{ns}> ." for p, ns in sorted(self.prefixes.items()) if p in self.used
+        ]
         out.append("")
         out.append("_:report a sh:ValidationReport ;")
         out.append(f"    sh:conforms {'true' if conforms else 'false'} .")
@@ -146,7 +149,13 @@ def _order(r: Any) -> tuple[str, ...]:
             return ""
         return "" if isinstance(n, BNode) else n.n3()
 
-    return (key(r.focus), str(r.shape.path_text or ""), str(r.component.iri), r.shape.rule, key(r.value))
+    return (
+        key(r.focus),
+        str(r.shape.path_text or ""),
+        str(r.component.iri),
+        r.shape.rule,
+        key(r.value),
+    )
 
 
 def shape_key(shape: Any) -> str:
@@ -159,9 +168,7 @@ def shape_key(shape: Any) -> str:
     return cached
 
 
-def write_report(
-    sg: Graph, docs: Iterable[tuple[Any, list[Any]]], bnode_prefix: str = "b"
-) -> str:
+def write_report(sg: Graph, docs: Iterable[tuple[Any, list[Any]]], bnode_prefix: str = "b") -> str:
     """One ``sh:ValidationReport`` for the results of one or more document graphs."""
     w = _Writer(sg, bnode_prefix)
     body: list[str] = []

@@ -114,7 +114,7 @@ def _parse_turtle(data: bytes, graph: Graph, file: str, locations: dict) -> None
     class LineSink(RDFSink):
         parser: Any = None
 
-        def makeStatement(self, quadruple, why=None):  # noqa: N802 - rdflib's name
+        def makeStatement(self, quadruple, why=None):
             f, p, s, o = quadruple
             line = self.parser.lines + 1
             for term in (s, o):
@@ -195,10 +195,14 @@ def check_terms(graph: Graph, where: Any) -> None:
     ns = str(SH)
     for t in graph:
         for term in t:
-            if isinstance(term, URIRef) and str(term).startswith(ns) and str(term) not in KNOWN_TERMS:
+            if (
+                isinstance(term, URIRef)
+                and str(term).startswith(ns)
+                and str(term) not in KNOWN_TERMS
+            ):
                 file, line = where(t[0])
                 raise ShapesError(
-                    f"sh:{str(term)[len(ns):]} is not a SHACL term (see https://www.w3.org/TR/shacl/)",
+                    f"sh:{str(term)[len(ns) :]} is not a SHACL term (see https://www.w3.org/TR/shacl/)",
                     file,
                     line,
                 )
@@ -213,7 +217,11 @@ def check_targets(graph: Graph, own: set[Node], where: Any) -> int:
     )
     with_params = {s for p in _PARAMETERS for s in graph.subjects(p, None)}
     shapes = declared | with_params
-    targeted = {s for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target) for s in graph.subjects(p, None)}  # noqa: E501
+    targeted = {
+        s
+        for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+        for s in graph.subjects(p, None)
+    }
     referenced: set[Node] = set()
     for p in _SHAPE_REFS:
         referenced.update(graph.objects(None, p))

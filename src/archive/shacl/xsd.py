@@ -67,7 +67,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "float": _FLOAT,
     "double": _FLOAT,
     "duration": _DURATION,
-    "dayTimeDuration": re.compile(r"-?P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"),
+    "dayTimeDuration": re.compile(
+        r"-?P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"
+    ),
     "yearMonthDuration": re.compile(r"-?P(?=\d)(?:\d+Y)?(?:\d+M)?"),
     "hexBinary": re.compile(r"(?:[0-9a-fA-F]{2})*"),
     "base64Binary": re.compile(
@@ -262,7 +264,7 @@ def compare(a: Any, b: Any) -> int | None:
     if family in ("string", "boolean"):
         return (va > vb) - (va < vb)
     if family == "number":
-        if isinstance(va, float) and math.isnan(va) or isinstance(vb, float) and math.isnan(vb):
+        if (isinstance(va, float) and math.isnan(va)) or (isinstance(vb, float) and math.isnan(vb)):
             return None
         try:
             return (va > vb) - (va < vb)

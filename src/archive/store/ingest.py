@@ -83,14 +83,24 @@ class IngestReport:
         return 1 if self.failed or self.rejected else 0
 
 
-def validate_for_load(task: tuple[str, str | None, bool]) -> FileResult:
+def validate_for_load(task: tuple[str, str | None, bool, Any]) -> FileResult:
     """Validate one file (in a worker); what comes back must pickle (no lxml tree)."""
-    path, base, allow_invalid = task
-    result = validate_readable(Path(path), base, tei_all="auto")
+    path, base, allow_invalid, shapes = task
+    result = validate_readable(Path(path), base, tei_all="auto", shapes=shapes)
     result.parsed = None
     if not result.report.valid and not allow_invalid:
         result.documents = []
     return result
+
+
+def _compile_before_fork(shapes: Any) -> None:
+    """Compile the schemas and shapes once, in this process: forked workers inherit them, so
+    a folder of files compiles nothing twice."""
+    from archive.shacl.compiled import compile_shapes
+    from archive.tei import schema
+
+    schema.project_schema()
+    compile_shapes(shapes)
 
 
 def bounded_map(
@@ -130,8 +140,10 @@ def ingest(
     atomic: bool = False,
     bulk: bool | None = None,
     on_file: Callable[[], None] | None = None,
+    shapes: Any = None,
 ) -> IngestReport:
-    """Validate, extract and load files and folders; ``on_file`` is called once per file."""
+    """Validate, extract and load files and folders; ``on_file`` is called once per file.
+    ``shapes``: a repository's own shapes (:func:`archive.shacl.load_shapes_files`)."""
     started = time.perf_counter()
     files = [str(f) for f in expand_paths(paths)]
     report = IngestReport(files=len(files))
@@ -153,7 +165,7 @@ def ingest(
                 for g, n in known[digest]
             )
         else:
-            tasks.append((f, base, allow_invalid))
+            tasks.append((f, base, allow_invalid, shapes))
 
     def feed(outcomes: Iterator[FileResult]) -> Iterator[Any]:
         for result in outcomes:
@@ -172,6 +184,7 @@ def ingest(
         if n_jobs == 1 or len(tasks) <= PARALLEL_FROM:
             yield from feed(map(validate_for_load, tasks))
         else:
+            _compile_before_fork(shapes)
             with ProcessPoolExecutor(n_jobs) as pool:
                 yield from feed(bounded_map(pool, validate_for_load, tasks, window=8 * n_jobs))
 
