@@ -90,12 +90,14 @@ def validate_package(
         report.add(Finding(exc.rule, Severity.ERROR, str(exc), Layer.BAG, file=str(path)))
         return report
     try:
-        return _validate(src, base, tei, profile)
+        return _validate(src, base, tei, profile, shapes)
     finally:
         src.close()
 
 
-def _validate(src: BagSource, base: str | None, tei: bool, profile: Profile | None) -> Report:
+def _validate(
+    src: BagSource, base: str | None, tei: bool, profile: Profile | None, shapes: Any = None
+) -> Report:
     report = Report(files=[src.display])
     try:
         bag = check_bag(src)

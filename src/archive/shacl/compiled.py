@@ -33,7 +33,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -41,7 +41,6 @@ from rdflib.term import Node
 
 from archive.errors import ShapesError
 from archive.findings import Finding, Layer, Severity
-from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.namespaces import SH
 from archive.shacl import xsd
 from archive.shacl.xpathregex import compile_pattern
@@ -328,7 +327,7 @@ class _NodeKind(_ValueTest):
 class _Range(_ValueTest):
     """sh:minInclusive, sh:minExclusive, sh:maxInclusive, sh:maxExclusive (SPARQL order)."""
 
-    _ACCEPT = {
+    _ACCEPT: ClassVar[dict] = {
         SH.minInclusive: (SH.MinInclusiveConstraintComponent, (1, 0), "at least"),
         SH.minExclusive: (SH.MinExclusiveConstraintComponent, (1,), "greater than"),
         SH.maxInclusive: (SH.MaxInclusiveConstraintComponent, (-1, 0), "at most"),
@@ -391,10 +390,8 @@ class _LanguageIn(_ValueTest):
         if not _is_literal(v) or not v.language:
             return False
         tag = v.language.lower()
-        for r in self.ranges:  # SPARQL langMatches: basic filtering (RFC 4647)
-            if r == "*" or tag == r or tag.startswith(r + "-"):
-                return True
-        return False
+        # SPARQL langMatches: basic filtering (RFC 4647)
+        return any(r == "*" or tag == r or tag.startswith(r + "-") for r in self.ranges)
 
     def describe(self, result):
         return f"Value {_show(result.value)} is not in one of the languages {self.ranges}"
@@ -844,8 +841,6 @@ class CompiledShapes:
             if focus:
                 results.extend(shape.validate(data, focus))
         if self.delegated:
-            from archive.shacl.delegate import validate_delegated
-
             results.extend(validate_delegated(self, doc))
         return ShaclOutcome(self, doc, results, file)
 
@@ -1304,10 +1299,7 @@ def shape_names(sg: Graph) -> dict[Node, str]:
             label = sg.value(node, RDFS.label) or sg.value(node, SH.name)
             owner = next(iter(sg.subjects(SH.property, node)), None)
             own = _slug(label) if label else "property" if owner is not None else "shape"
-            if owner is not None and depth < 5:
-                found = f"{name(owner, depth + 1)}.{own}"
-            else:
-                found = own
+            found = f"{name(owner, depth + 1)}.{own}" if owner is not None and depth < 5 else own
         names[node] = found
         return found
 
@@ -1368,19 +1360,6 @@ def compile_graph(
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return compiled
-
-
-def compile_shapes(shapes: Any = None) -> CompiledShapes:
-    """The compiled program for ``shapes``: None (the project's shapes), a
-    :class:`archive.shacl.shapesfile.Shapes` (loaded from files), or an rdflib Graph."""
-    if isinstance(shapes, CompiledShapes):
-        return shapes
-    if shapes is None or not isinstance(shapes, Graph):
-        from archive.shacl.shapesfile import Shapes, project_shapes
-
-        loaded: Shapes = project_shapes() if shapes is None else shapes
-        return loaded.compiled()
-    return compile_graph(shapes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1491,21 +1470,110 @@ def results_to_findings(
 
 
 # ---------------------------------------------------------------------------------------------
-# Entry points
+# What pySHACL validates for us: SHACL-SPARQL, SPARQL-based targets, custom components
 # ---------------------------------------------------------------------------------------------
+#
+# Every top-level shape that reaches such a construct is validated by pySHACL (``use_shapes``),
+# on the document's graph alone, and its results come back as this engine's own, so that
+# findings and the W3C report treat both the same way.
+
+SKOLEM = "urn:x-archive:shape:"
 
 
-def validate_document_fast(
-    doc: DocumentGraph, file: str | None = None, shapes: Any = None
-) -> ShaclOutcome:
-    """Validate one document's graph against the shapes (default: the project's)."""
-    return compile_shapes(shapes).validate(doc, file)
+class _ComponentOf:
+    """A result's source constraint component, as pySHACL named it."""
+
+    def __init__(self, iri: URIRef) -> None:
+        self.iri = iri
+
+    def describe(self, result: Any) -> str:
+        return "SHACL constraint violated"
 
 
-def validate_many(
-    docs: Iterable[DocumentGraph], shapes: Any = None, file: str | None = None
-) -> Iterator[tuple[DocumentGraph, ShaclOutcome]]:
-    """Validate each document graph on its own (never their union), lazily, in order."""
-    program = compile_shapes(shapes)
-    for doc in docs:
-        yield doc, program.validate(doc, file)
+def _skolemised(program: Any) -> tuple[Graph, dict[URIRef, Node]]:
+    """pySHACL's ``use_shapes`` takes IRIs: anonymous delegated shapes get one for the run."""
+    cached = getattr(program, "_skolem", None)
+    if cached is not None:
+        return cached
+    sg: Graph = program.shapes_graph
+    mapping: dict[Node, URIRef] = {}
+    for i, shape in enumerate(program.delegated):
+        if isinstance(shape.node, BNode):
+            mapping[shape.node] = URIRef(f"{SKOLEM}{i}")
+    if mapping:
+        copy = Graph()
+        for prefix, ns in sg.namespaces():
+            copy.bind(prefix, ns)
+        for s, p, o in sg:
+            copy.add((mapping.get(s, s), p, mapping.get(o, o)))
+        sg = copy
+    back = {v: k for k, v in mapping.items()}
+    program._skolem = (sg, back)
+    return sg, back
+
+
+def validate_delegated(program: Any, doc: Any) -> list[Result]:
+    """pySHACL's results for the delegated shapes on one document graph, as :class:`Result`."""
+    from pyshacl import validate
+
+    sg, back = _skolemised(program)
+    use = [
+        str(next((k for k, v in back.items() if v == s.node), s.node)) for s in program.delegated
+    ]
+    data = doc.to_graph() if hasattr(doc, "to_graph") else _graph(doc.triples)
+    _, report, _ = validate(
+        data,
+        shacl_graph=sg,
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+        use_shapes=use,
+    )
+    out = []
+    for r in report.subjects(SH.resultSeverity, None):
+        source = report.value(r, SH.sourceShape)
+        node = back.get(source, source) if isinstance(source, URIRef) else source
+        shape = program.all_shapes.get(node)
+        if shape is None:
+            shape = _find_shape(program, report, source)
+        if shape is None:
+            continue
+        path = report.value(r, SH.resultPath)
+        own_path = shape.path_node
+        messages = tuple(m for m in report.objects(r, SH.resultMessage) if isinstance(m, Literal))
+        out.append(
+            Result(
+                shape,
+                _ComponentOf(
+                    report.value(r, SH.sourceConstraintComponent) or SH.ConstraintComponent
+                ),
+                report.value(r, SH.focusNode),
+                report.value(r, SH.value),
+                path=path if isinstance(path, URIRef) and path != own_path else None,
+                messages=None if shape.messages else messages or None,
+            )
+        )
+    return out
+
+
+def _find_shape(program: Any, report: Graph, source: Node) -> Any:
+    """pySHACL copies anonymous shapes into its report; find ours by what they say."""
+    if not isinstance(source, BNode):
+        return None
+    path = report.value(source, SH.path)
+    for node, shape in program.all_shapes.items():
+        if (
+            isinstance(node, BNode)
+            and shape.path_node is not None
+            and path is not None
+            and str(program.shapes_graph.value(node, SH.path)) == str(path)
+        ):
+            return shape
+    return None
+
+
+def _graph(triples: Any) -> Graph:
+    g = Graph()
+    for t in triples:
+        g.add(t)
+    return g

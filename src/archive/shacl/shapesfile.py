@@ -115,7 +115,7 @@ def _parse_turtle(data: bytes, graph: Graph, file: str, locations: dict) -> None
         parser: Any = None
 
         def makeStatement(self, quadruple, why=None):
-            f, p, s, o = quadruple
+            f, _p, s, o = quadruple
             line = self.parser.lines + 1
             for term in (s, o):
                 n = self.normalise(f, term)

@@ -66,7 +66,9 @@ def compile_pattern(pattern: str, flags: str = "") -> re.Pattern[str]:
         translated = translate_pattern(pattern, py_flags, "1.1")
         return re.compile(translated, py_flags)
     except (RegexError, re.error, OverflowError, IndexError) as exc:
-        raise ShapesError(f"sh:pattern {pattern!r} is not a valid XPath regular expression: {exc}")
+        raise ShapesError(
+            f"sh:pattern {pattern!r} is not a valid XPath regular expression: {exc}"
+        ) from None
 
 
 def matches(text: str, pattern: str, flags: str = "") -> bool:

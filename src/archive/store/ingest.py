@@ -96,7 +96,7 @@ def validate_for_load(task: tuple[str, str | None, bool, Any]) -> FileResult:
 def _compile_before_fork(shapes: Any) -> None:
     """Compile the schemas and shapes once, in this process: forked workers inherit them, so
     a folder of files compiles nothing twice."""
-    from archive.shacl.compiled import compile_shapes
+    from archive.shacl.run import compile_shapes
     from archive.tei import schema
 
     schema.project_schema()

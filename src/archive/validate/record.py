@@ -16,8 +16,8 @@ from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.extract import extract_parsed
-from archive.shacl.compiled import compile_shapes
 from archive.shacl.report import file_prefix, write_report
+from archive.shacl.run import compile_shapes
 from archive.shacl.shapesfile import Shapes
 from archive.tei import schema
 from archive.tei.integrity import check_integrity
