@@ -45,7 +45,10 @@ RDF_SUFFIXES = {
     ".trig": "trig",
     ".nq": "nquads",
 }
-KNOWN_TERMS = frozenset(str(SH) + name for name in SH_TERMS.__annotations__)
+# rdflib lists the SHACL vocabulary, less the terms that are Python keywords
+KNOWN_TERMS = frozenset(
+    str(SH) + name for name in (*SH_TERMS.__annotations__, "class", "and", "or", "not", "in")
+)
 _SHAPE_REFS = (SH.node, SH.property, SH["not"], SH.qualifiedValueShape)
 _SHAPE_LISTS = (SH["and"], SH["or"], SH.xone)
 _PARAMETERS = {
@@ -190,10 +193,12 @@ def shapes_files(path: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_terms(graph: Graph, where: Any) -> None:
+def check_terms(graph: Graph, own: set[Node], where: Any) -> None:
     """Every IRI in the SHACL namespace must be a term SHACL defines (a typo is not ignored)."""
     ns = str(SH)
     for t in graph:
+        if t[0] not in own:
+            continue
         for term in t:
             if (
                 isinstance(term, URIRef)
@@ -299,7 +304,7 @@ def _load(files: tuple[Path, ...], n_user: int, with_project: bool, stamp: tuple
             own |= set(graph.all_nodes()) - before
     shapes = Shapes(graph, h.hexdigest(), files, locations, with_project)
     if user_files:
-        check_terms(graph, shapes.where)
+        check_terms(graph, own, shapes.where)
         if check_targets(graph, own, shapes.where) == 0:
             raise ShapesError(
                 "no SHACL shapes in it (nothing typed sh:NodeShape or sh:PropertyShape, nothing "
