@@ -92,7 +92,8 @@ BAD = {
         "targets nothing",
     ),
     "bad pattern": (
-        '@prefix sh: <http://www.w3.org/ns/shacl#> .\n<S> sh:targetNode <a> ;\n  sh:pattern "(" .\n',
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        '<S> sh:targetNode <a> ;\n  sh:pattern "(" .\n',
         2,
         "not a valid XPath regular expression",
     ),
