@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from archive.rdf.docgraph import DocumentGraph  # noqa: E402
 from archive.rdf.extract import extract_file, extract_parsed  # noqa: E402
-from archive.shacl.compiled import compile_shapes, validate_document_fast  # noqa: E402
 from archive.shacl.reference import validate_document  # noqa: E402
+from archive.shacl.run import compile_shapes, validate_document_fast  # noqa: E402
 from archive.tei.parse import parse_bytes  # noqa: E402
 
 LETTER = ROOT / "tei" / "calais-2014-07-10.xml"
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     sample = docs[: min(200, len(docs))]
     t0 = time.perf_counter()
     for doc in sample:
-        validate_document_fast(doc).report  # noqa: B018 - building the report is the point
+        validate_document_fast(doc).turtle()
     report_s = time.perf_counter() - t0
 
     mismatches = sum(
