@@ -41,7 +41,13 @@ class InvalidFile:
             return "no document could be extracted"
         errors = self.report.errors()
         shown = "; ".join(
-            f"[{f.rule}] {f.message}" + (f" (line {f.line})" if f.line else "")
+            f"[{f.rule}] {f.message}"
+            + (f" (line {f.line})" if f.line else "")
+            + (
+                " [also: " + ", ".join(dict.fromkeys(e.rule for e in f.echoes)) + "]"
+                if f.echoes
+                else ""
+            )
             for f in errors[:limit]
         )
         more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""

@@ -12,11 +12,16 @@ Echoes are recognised conservatively, in one file:
   (``when='2014-13-10'``) as a finding of a more precise one;
 * at the same line, a TEI P5 finding that says what the project schema said, or that the
   element the project schema rejected does not conform to TEI P5 either;
+* a TEI P5 finding about an element (``(at /TEI/standOff/listBibl/bibl)``) that holds the
+  element a project schema finding is about: the customisation is a subset of TEI P5, so what
+  TEI P5 rejects the project schema rejects too, and says more precisely;
 * a SHACL finding about a property that extraction said it could not produce
   (``schema:dateCreated`` for an unreadable date), in the same document.
 """
 
 from __future__ import annotations
+
+import re
 
 from archive.findings import Finding, Layer
 
@@ -48,6 +53,20 @@ def _same_schema_message(a: Finding, b: Finding) -> bool:
     return a.message.split(": ", 1)[-1] == b.message.split(": ", 1)[-1]
 
 
+_AT = re.compile(r"\(at (/[^)]*)\)$")
+
+
+def _at(f: Finding) -> str | None:
+    m = _AT.search(f.message)
+    return m[1] if m else None
+
+
+def _holds(outer: Finding, inner: Finding) -> bool:
+    """``outer``'s element is ``inner``'s or one of its ancestors (schema findings' paths)."""
+    o, i = _at(outer), _at(inner)
+    return o is not None and i is not None and (i == o or i.startswith(o + "/"))
+
+
 def _echoes(lead: Finding, other: Finding) -> bool:
     if other is lead or other.file != lead.file:
         return False
@@ -58,6 +77,8 @@ def _echoes(lead: Finding, other: Finding) -> bool:
     if other.layer is Layer.SHACL:
         paths = DEPRIVES.get(lead.rule, ())
         return bool(other.path) and other.value is None and any(p in other.path for p in paths)
+    if lead.layer is Layer.SCHEMA and other.layer is Layer.TEI and _holds(other, lead):
+        return True
     if other.line is None or other.line != lead.line:
         return False
     if lead.layer is Layer.SCHEMA and other.layer is Layer.TEI:
