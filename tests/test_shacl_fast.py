@@ -4,8 +4,16 @@ on random shapes exercising every SHACL Core construct.
 Both engines run with SHACL's own semantics (pySHACL with ``allow_warnings=False``: a node
 conforms to a shape only when validating it gives no result at all). They must agree on the
 verdict and on every top-level result: focus node, value, source shape, constraint component,
-severity. Where they differ the W3C suite decides (tests/test_shacl_w3c.py); the one difference
-seen so far is listed in ``KNOWN`` with the suite's reading.
+severity. Where they differ the W3C suite and the Recommendation decide (tests/test_shacl_w3c.py).
+pySHACL 0.30 departs from them in three ways the random test steers around, each checked on
+this engine by a test of its own:
+
+* ``sh:inversePath`` of a sequence path: pySHACL inverts each step but keeps their order
+  (``^(p/q)`` read as ``^p/^q`` instead of ``^q/^p``);
+* ``sh:lessThan`` with a blank node among the values: pySHACL raises an error, SHACL makes it a
+  result;
+* ``sh:lessThan`` between IRIs: pySHACL compares them as strings, SPARQL's ``<`` cannot compare
+  IRIs, so SHACL makes it a result.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -75,10 +83,16 @@ def ours(doc: DocumentGraph, shapes: Graph) -> tuple[bool, Counter]:
     return outcome.conforms, keys
 
 
-def assert_same(doc: DocumentGraph, shapes: Graph | None = None):
+def assert_same(doc: DocumentGraph, shapes: Graph | None = None, comparable=None):
     shapes = shapes if shapes is not None else load_shapes()
     slow_ok, slow = pyshacl_results(doc, shapes)
     fast_ok, fast = ours(doc, shapes)
+    if comparable is not None:  # leave out what pySHACL is known to get wrong
+        slow = Counter({k: n for k, n in slow.items() if comparable(k)})
+        everything = fast
+        fast = Counter({k: n for k, n in fast.items() if comparable(k)})
+        if len(everything) != len(fast):
+            return fast  # the verdicts may differ for the same reason
     assert fast == slow, {"missing": slow - fast, "extra": fast - slow}
     assert fast_ok == slow_ok
     return fast
@@ -356,7 +370,8 @@ def path_strategy(depth: int = 0):
     return st.one_of(
         leaf,
         leaf,
-        inner.map(lambda p: f"[ sh:inversePath {p} ]"),
+        # not of a sequence: pySHACL reads ^(p/q) as ^p/^q (test_inverse_of_a_sequence_path)
+        inner.filter(lambda p: not p.startswith("(")).map(lambda p: f"[ sh:inversePath {p} ]"),
         st.lists(inner, min_size=2, max_size=3).map(lambda ps: "( " + " ".join(ps) + " )"),
         st.lists(inner, min_size=2, max_size=3).map(
             lambda ps: "[ sh:alternativePath ( " + " ".join(ps) + " ) ]"
@@ -490,7 +505,26 @@ def data_graphs(draw) -> DocumentGraph:
 @settings(SLOW, max_examples=120)
 @given(shapes=shapes_graphs(), doc=data_graphs())
 def test_random_shapes_on_random_data(shapes, doc):
-    assert_same(doc, shapes)
+    from pyshacl.errors import ReportableRuntimeError
+
+    try:
+        pyshacl_results(doc, shapes)
+    except ReportableRuntimeError as exc:
+        # pySHACL refuses some valid inputs ("Cannot use sh:lessThan to compare a BlankNode":
+        # SHACL makes such a value a result); no reference to compare with, so another example
+        assert "BlankNode" in str(exc), exc
+        assume(False)
+    assert_same(doc, shapes, comparable=_not_iris_compared)
+
+
+def _not_iris_compared(key: tuple) -> bool:
+    """pySHACL compares IRIs with sh:lessThan as strings (test_less_than_between_iris)."""
+    value, component = key[1], key[3]
+    return not (
+        component.endswith(("#LessThanConstraintComponent", "#LessThanOrEqualsConstraintComponent"))
+        and value is not None
+        and value.startswith("<")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,6 +548,45 @@ def test_a_changed_shapes_graph_is_compiled_again():
     assert second is not first
     assert len(second.validate(doc).results) == 2  # the stale program would find one
     assert compile_shapes(g) is second  # unchanged: not compiled again
+
+
+def test_less_than_on_a_blank_node_is_a_result():
+    """SHACL 4.5.3: a value that cannot be compared (a blank node) is a result (pySHACL raises
+    an error instead)."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:lessThan ex:q ] .",
+        format="turtle",
+    )
+    b = BNode("n1")
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, b), (EX.a, EX.q, EX.c)])
+    (result,) = compile_shapes(g).validate(doc).results
+    assert result.value == b and result.component.iri == SH.LessThanConstraintComponent
+
+
+def test_inverse_of_a_sequence_path():
+    """^(p/r) from a: the nodes x with x p ?y . ?y r a (the steps inverted and reversed)."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path [ sh:inversePath ( ex:p ex:r ) ] ; "
+        "sh:hasValue ex:c ; sh:maxCount 1 ] .",
+        format="turtle",
+    )
+    triples = [(EX.c, EX.p, EX.b), (EX.b, EX.r, EX.a), (EX.a, EX.p, EX.a), (EX.a, EX.r, EX.d)]
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), triples)
+    assert compile_shapes(g).validate(doc).conforms  # exactly {ex:c}; ^p/^r gives nothing here
+
+
+def test_less_than_between_iris_is_a_result():
+    """SPARQL's < does not compare IRIs: every pair is a result (pySHACL compares strings)."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:lessThan ex:q ] .",
+        format="turtle",
+    )
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, EX.b), (EX.a, EX.q, EX.c)])
+    (result,) = compile_shapes(g).validate(doc).results
+    assert result.value == EX.b
 
 
 def test_messages_in_several_languages_and_the_preferred_one():

@@ -830,6 +830,7 @@ class CompiledShapes:
     delegated: list[Shape] = field(default_factory=list)  # validated by pySHACL
     digest: str = ""
     source: str = ""  # what the shapes were loaded from, for messages
+    report_cache: Any = field(default=None, repr=False)  # report.ReportCache, made when needed
 
     def validate(self, doc: Any, file: str | None = None) -> ShaclOutcome:
         data = _Data(doc, doc.triples, self.forward, self.inverse, self.every_predicate)
@@ -843,6 +844,14 @@ class CompiledShapes:
         if self.delegated:
             results.extend(validate_delegated(self, doc))
         return ShaclOutcome(self, doc, results, file)
+
+    def write_report(self, pairs: list[tuple[Any, list[Result]]], bnode_prefix: str = "b") -> str:
+        """The W3C validation report (Turtle) of (document, results) pairs of this program."""
+        from archive.shacl.report import ReportCache, write_report
+
+        if self.report_cache is None:
+            self.report_cache = ReportCache(self.shapes_graph)
+        return write_report(self.shapes_graph, pairs, bnode_prefix, self.report_cache)
 
     @property
     def delegation_note(self) -> str | None:
@@ -1393,9 +1402,7 @@ class ShaclOutcome:
         return self._findings
 
     def turtle(self, bnode_prefix: str = "b") -> str:
-        from archive.shacl.report import write_report
-
-        return write_report(self.program.shapes_graph, [(self.doc, self.results)], bnode_prefix)
+        return self.program.write_report([(self.doc, self.results)], bnode_prefix)
 
     @property
     def report(self) -> Graph:

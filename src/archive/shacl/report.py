@@ -31,10 +31,15 @@ _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
 HEADER_END = "# results\n"
 
 
-class _Writer:
-    def __init__(self, sg: Graph, bnode_prefix: str) -> None:
+class ReportCache:
+    """What a report of one shapes graph writes again and again, rendered once: prefixes, IRIs
+    (those of the shapes and, up to a bound, of the data), paths and shape terms. Kept on the
+    compiled program (:attr:`CompiledShapes.report_cache`), so every report of a run shares it."""
+
+    IRI_LIMIT = 50_000  # data IRIs remembered; past it the cache starts again
+
+    def __init__(self, sg: Graph) -> None:
         self.sg = sg
-        self.bnode_prefix = bnode_prefix
         self.prefixes: dict[str, str] = {}
         for prefix, ns in sg.namespace_manager.namespaces():
             if prefix and str(ns) not in self.prefixes.values():
@@ -44,38 +49,103 @@ class _Writer:
                 self.prefixes[prefix] = str(ns)
         self.prefixes["sh"] = _SH
         self._by_ns = sorted(((ns, p) for p, ns in self.prefixes.items()), key=lambda x: -len(x[0]))
-        self.data_bnodes: dict[Node, str] = {}
-        self.used: set[str] = {"sh"}
+        self.iris: dict[str, tuple[str, str | None]] = {}
+        self.paths: dict[Node, tuple[str, frozenset[str]]] = {}
 
-    def iri(self, node: URIRef) -> str:
+    def iri(self, node: URIRef | str) -> tuple[str, str | None]:
+        """The IRI as Turtle (a prefixed name where one fits), and the prefix it uses."""
         text = str(node)
+        hit = self.iris.get(text)
+        if hit is not None:
+            return hit
+        found: tuple[str, str | None] = (
+            "<" + text.replace(">", "%3E").replace(" ", "%20") + ">",
+            None,
+        )
         for ns, prefix in self._by_ns:
             if text.startswith(ns):
                 local = text[len(ns) :]
                 if local == "" or _LOCAL.match(local):
-                    self.used.add(prefix)
-                    return f"{prefix}:{local}"
-        return "<" + text.replace(">", "%3E").replace(" ", "%20") + ">"
+                    found = (f"{prefix}:{local}", prefix)
+                    break
+        if len(self.iris) >= self.IRI_LIMIT:
+            self.iris.clear()
+        self.iris[text] = found
+        return found
+
+    def path(self, node: Node) -> tuple[str, frozenset[str]]:
+        hit = self.paths.get(node)
+        if hit is None:
+            used: set[str] = set()
+            hit = (self._path(node, used, 0), frozenset(used))
+            self.paths[node] = hit
+        return hit
+
+    def _path(self, node: Node, used: set[str], depth: int) -> str:
+        sg = self.sg
+        if isinstance(node, URIRef) or depth > 20:
+            if not isinstance(node, URIRef):
+                return node.n3()
+            text, prefix = self.iri(node)
+            if prefix:
+                used.add(prefix)
+            return text
+        if (node, RDF.first, None) in sg:
+            return "( " + " ".join(self._path(p, used, depth + 1) for p in sg.items(node)) + " )"
+        for key in (SH.inversePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath):
+            inner = sg.value(node, key)
+            if inner is not None:
+                step = self._path(key, used, depth + 1)
+                return f"[ {step} {self._path(inner, used, depth + 1)} ]"
+        alt = sg.value(node, SH.alternativePath)
+        if alt is not None:
+            used.add("sh")
+            members = " ".join(self._path(p, used, depth + 1) for p in sg.items(alt))
+            return f"[ sh:alternativePath ( {members} ) ]"
+        return "[]"
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class _Writer:
+    def __init__(self, cache: ReportCache, bnode_prefix: str) -> None:
+        self.cache = cache
+        self.sg = cache.sg
+        self.bnode_prefix = bnode_prefix
+        self.prefixes = cache.prefixes
+        self.data_bnodes: dict[Node, str] = {}
+        self.used: set[str] = {"sh"}
+
+    def iri(self, node: URIRef) -> str:
+        text, prefix = self.cache.iri(node)
+        if prefix is not None:
+            self.used.add(prefix)
+        return text
 
     def literal(self, lit: Literal) -> str:
-        text = (
-            str(lit)
-            .replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\t", "\\t")
-        )
+        text = _escape(str(lit))
         if lit.language:
             return f'"{text}"@{lit.language}'
-        if (
-            lit.datatype is not None
-            and str(lit.datatype) != "http://www.w3.org/2001/XMLSchema#string"
-        ):
-            return f'"{text}"^^{self.iri(lit.datatype)}'
+        datatype = lit.datatype
+        if datatype is not None and str(datatype) != _XSD_STRING:
+            return f'"{text}"^^{self.iri(datatype)}'
         return f'"{text}"'
 
     def data_term(self, node: Node) -> str:
+        t = type(node)
+        if t is URIRef:
+            return self.iri(node)  # type: ignore[arg-type]
         if isinstance(node, Literal):
             return self.literal(node)
         if isinstance(node, BNode):
@@ -93,20 +163,30 @@ class _Writer:
         return self.iri(node)
 
     def path(self, node: Node, depth: int = 0) -> str:
-        sg = self.sg
-        if isinstance(node, URIRef) or depth > 20:
-            return self.iri(node) if isinstance(node, URIRef) else node.n3()
-        if (node, RDF.first, None) in sg:
-            return "( " + " ".join(self.path(p, depth + 1) for p in sg.items(node)) + " )"
-        for key in (SH.inversePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath):
-            inner = sg.value(node, key)
-            if inner is not None:
-                return f"[ {self.iri(key)} {self.path(inner, depth + 1)} ]"
-        alt = sg.value(node, SH.alternativePath)
-        if alt is not None:
-            members = " ".join(self.path(p, depth + 1) for p in sg.items(alt))
-            return f"[ sh:alternativePath ( {members} ) ]"
-        return "[]"
+        text, used = self.cache.path(node)
+        self.used |= used
+        return text
+
+    def _fixed(self, r: Any) -> list[str]:
+        """The lines of a result that depend only on its shape and component (rendered once per
+        shape and component, kept on the compiled shape)."""
+        shape = r.shape
+        iri = r.component.iri
+        cache = shape.__dict__.setdefault("_report_lines", {})
+        hit = cache.get(iri)
+        if hit is None:
+            outer = self.used
+            self.used = set()
+            lines = [
+                f"sh:resultSeverity {self.iri(shape.severity)}",
+                f"sh:sourceConstraintComponent {self.iri(iri)}",
+                f"sh:sourceShape {self.shape_term(shape)}",
+            ]
+            hit = (lines, frozenset(self.used))
+            cache[iri] = hit
+            self.used = outer
+        self.used |= hit[1]
+        return hit[0]
 
     def result(self, r: Any, indent: str) -> str:
         inner = indent + "    "
@@ -120,9 +200,7 @@ class _Writer:
                 f"{inner}sh:resultPath "
                 + (self.iri(path) if isinstance(path, URIRef) else self.path(path))
             )
-        lines.append(f"{inner}sh:resultSeverity {self.iri(r.severity)}")
-        lines.append(f"{inner}sh:sourceConstraintComponent {self.iri(r.component.iri)}")
-        lines.append(f"{inner}sh:sourceShape {self.shape_term(r.shape)}")
+        lines.extend(inner + line for line in self._fixed(r))
         if r.value is not None:
             lines.append(f"{inner}sh:value {self.data_term(r.value)}")
         for m in r.all_messages():
@@ -168,9 +246,15 @@ def shape_key(shape: Any) -> str:
     return cached
 
 
-def write_report(sg: Graph, docs: Iterable[tuple[Any, list[Any]]], bnode_prefix: str = "b") -> str:
-    """One ``sh:ValidationReport`` for the results of one or more document graphs."""
-    w = _Writer(sg, bnode_prefix)
+def write_report(
+    sg: Graph,
+    docs: Iterable[tuple[Any, list[Any]]],
+    bnode_prefix: str = "b",
+    cache: ReportCache | None = None,
+) -> str:
+    """One ``sh:ValidationReport`` for the results of one or more document graphs (``cache``:
+    the compiled program's, so that what does not change is rendered once per run)."""
+    w = _Writer(cache if cache is not None and cache.sg is sg else ReportCache(sg), bnode_prefix)
     body: list[str] = []
     conforms = True
     for _doc, results in docs:

@@ -16,7 +16,7 @@ from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.extract import extract_parsed
-from archive.shacl.report import file_prefix, write_report
+from archive.shacl.report import file_prefix
 from archive.shacl.run import compile_shapes
 from archive.shacl.shapesfile import Shapes
 from archive.tei import schema
@@ -142,8 +142,8 @@ def run_shacl(result: FileResult, w3c_report: bool = False, shapes: Shapes | Non
         result.report.extend(outcome.findings)
         pairs.append((doc, outcome.results))
     if w3c_report and pairs:
-        result.report.shacl_reports[result.label] = write_report(
-            program.shapes_graph, pairs, file_prefix(result.label)
+        result.report.shacl_reports[result.label] = program.write_report(
+            pairs, file_prefix(result.label)
         )
     note = program.delegation_note
     if note and result.documents:
