@@ -13,7 +13,13 @@ this engine by a test of its own:
 * ``sh:lessThan`` with a blank node among the values: pySHACL raises an error, SHACL makes it a
   result;
 * ``sh:lessThan`` between IRIs: pySHACL compares them as strings, SPARQL's ``<`` cannot compare
-  IRIs, so SHACL makes it a result.
+  IRIs, so SHACL makes it a result;
+* a range constraint (``sh:minExclusive 2.5``) on a value SPARQL cannot compare with the bound
+  (``"2014-07-10"^^xsd:date``, an ill-formed ``"20x4"^^xsd:gYear``): the comparison is an error,
+  which SHACL makes a result; pySHACL often gives none.
+
+The random examples are derandomized (the same 120 on every run): more pySHACL departures may
+show on other examples, and ``make test`` must not fail on one it meets by chance.
 """
 
 from __future__ import annotations
@@ -502,7 +508,7 @@ def data_graphs(draw) -> DocumentGraph:
     return DocumentGraph("t", str(EX.doc), str(EX.graph), sorted(triples))
 
 
-@settings(SLOW, max_examples=120)
+@settings(SLOW, max_examples=120, derandomize=True)
 @given(shapes=shapes_graphs(), doc=data_graphs())
 def test_random_shapes_on_random_data(shapes, doc):
     from pyshacl.errors import ReportableRuntimeError
@@ -514,17 +520,33 @@ def test_random_shapes_on_random_data(shapes, doc):
         # SHACL makes such a value a result); no reference to compare with, so another example
         assert "BlankNode" in str(exc), exc
         assume(False)
-    assert_same(doc, shapes, comparable=_not_iris_compared)
+    assert_same(doc, shapes, comparable=_comparable)
 
 
-def _not_iris_compared(key: tuple) -> bool:
-    """pySHACL compares IRIs with sh:lessThan as strings (test_less_than_between_iris)."""
+_PAIRS = ("#LessThanConstraintComponent", "#LessThanOrEqualsConstraintComponent")
+_RANGES = tuple(
+    f"#{m}{b}ConstraintComponent" for m in ("Min", "Max") for b in ("Inclusive", "Exclusive")
+)
+
+
+def _comparable(key: tuple) -> bool:
+    """Not a result pySHACL is known to get wrong: sh:lessThan on IRIs (compared as strings,
+    test_less_than_between_iris_is_a_result), a range on a value that is not a number
+    (test_a_range_on_an_ill_formed_literal_is_a_result)."""
     value, component = key[1], key[3]
-    return not (
-        component.endswith(("#LessThanConstraintComponent", "#LessThanOrEqualsConstraintComponent"))
-        and value is not None
-        and value.startswith("<")
-    )
+    if value is None:
+        return True
+    if component.endswith(_PAIRS) and value.startswith("<"):
+        return False
+    return not component.endswith(_RANGES) or value in _NUMBERS
+
+
+# the values of the random data that SPARQL compares with the random shapes' numeric bounds
+_NUMBERS = {
+    Literal("3", datatype=XSD.integer).n3(),
+    Literal("10", datatype=XSD.integer).n3(),
+    Literal("2.5", datatype=XSD.decimal).n3(),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,6 +609,19 @@ def test_less_than_between_iris_is_a_result():
     doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, EX.b), (EX.a, EX.q, EX.c)])
     (result,) = compile_shapes(g).validate(doc).results
     assert result.value == EX.b
+
+
+def test_a_range_on_an_ill_formed_literal_is_a_result():
+    """SHACL 4.3: a value for which ``2.5 < v`` is not true (here a SPARQL error) is a result."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minExclusive 2.5 ] .",
+        format="turtle",
+    )
+    bad = Literal("20x4", datatype=XSD.gYear)
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, bad)])
+    (result,) = compile_shapes(g).validate(doc).results
+    assert result.value == bad
 
 
 def test_messages_in_several_languages_and_the_preferred_one():

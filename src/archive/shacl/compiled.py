@@ -91,7 +91,7 @@ def _is_true(v: Node | None) -> bool:
 class _Data:
     """One document graph as the compiled shapes read it, and the state of one validation."""
 
-    __slots__ = ("_supers", "assumed", "doc", "inn", "memo", "out", "stack")
+    __slots__ = ("_classes", "_supers", "assumed", "doc", "inn", "memo", "out", "stack")
 
     def __init__(
         self, doc: Any, triples: Iterable, fwd: dict[Node, Node], inv: dict[Node, Node], every: bool
@@ -100,10 +100,13 @@ class _Data:
         # it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow Python).
         out: dict[Node, dict[Node, set[Node]]] = {}
         inn: dict[Node, dict[Node, set[Node]]] = {}
+        fwd_get = fwd.get
+        inv_get = inv.get
         for s, p, o in triples:
-            fp = fwd.get(p)
-            if fp is not None or every:
-                fp = fp if fp is not None else p
+            fp = fwd_get(p)
+            if fp is None and every:
+                fp = p
+            if fp is not None:
                 d = out.get(s)
                 if d is None:
                     out[s] = {fp: {o}}
@@ -113,7 +116,7 @@ class _Data:
                         d[fp] = {o}
                     else:
                         vs.add(o)
-            ip = inv.get(p)
+            ip = inv_get(p)
             if ip is not None:
                 d = inn.get(ip)
                 if d is None:
@@ -128,6 +131,7 @@ class _Data:
         self.inn = inn
         self.doc = doc
         self._supers: dict[Node, set[Node]] = {}
+        self._classes: dict[Node, set[Node]] = {}
         self.memo: dict[tuple[Any, Node], bool] = {}
         self.stack: set[tuple[Any, Node]] = set()
         self.assumed = 0
@@ -149,10 +153,15 @@ class _Data:
 
     def is_instance(self, node: Node, cls: Node) -> bool:
         """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph."""
-        if _is_literal(node):
-            return False
-        supers = self.supers
-        return any(cls in supers(t) for t in self.out.get(node, _EMPTY_D).get(_TYPE, ()))
+        classes = self._classes.get(node)
+        if classes is None:
+            if _is_literal(node):
+                return False
+            classes = set()
+            for t in self.out.get(node, _EMPTY_D).get(_TYPE, ()):
+                classes |= self.supers(t)
+            self._classes[node] = classes
+        return cls in classes
 
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
@@ -671,12 +680,26 @@ class _Property(Constraint):
     def results(self, data, shape, focus, values):
         out = None
         prop = self.shape
+        if prop.cyclic:
+            for v in values:
+                found = prop.validate(data, (v,))
+                if found:
+                    if out is None:
+                        out = []
+                    out.extend(found)
+            return out
+        if prop.deactivated:
+            return None
+        path = prop.path  # a property shape always has one
+        constraints = prop.constraints
         for v in values:
-            found = prop.validate(data, (v,))
-            if found:
-                if out is None:
-                    out = []
-                out.extend(found)
+            vals = path(data, v)
+            for c in constraints:
+                found = c.results(data, prop, v, vals)
+                if found:
+                    if out is None:
+                        out = []
+                    out.extend(found)
         return out
 
 
@@ -719,6 +742,9 @@ class Shape:
         self.subjects_of: list[Node] = []
         self.objects_of: list[Node] = []
         self.foreign: list[str] = []  # what pySHACL has to validate in this shape
+        # can this shape reach itself through sh:node, sh:property, sh:and ...? Only then can a
+        # check of it be under way further up, and only then is the recursion guard needed.
+        self.cyclic = True
 
     @property
     def has_targets(self) -> bool:
@@ -741,6 +767,15 @@ class Shape:
             return []
         out: list[Result] = []
         path = self.path
+        if not self.cyclic:
+            constraints = self.constraints
+            for f in focus:
+                values = (f,) if path is None else path(data, f)
+                for c in constraints:
+                    found = c.results(data, self, f, values)
+                    if found:
+                        out.extend(found)
+            return out
         stack = data.stack
         for f in focus:
             key = (self, f)
@@ -767,6 +802,15 @@ class Shape:
         known = memo.get(key)
         if known is not None:
             return known
+        if not self.cyclic:  # nothing below can be assumed about this check: no guard
+            values = (v,) if self.path is None else self.path(data, v)
+            ok = True
+            for c in self.constraints:
+                if not c.ok(data, v, values):
+                    ok = False
+                    break
+            memo[key] = ok
+            return ok
         stack = data.stack
         if key in stack:
             data.assumed += 1
@@ -959,6 +1003,7 @@ class _Compiler:
             if shape.has_targets:
                 top.append(shape)
         self.resolve_qualified()
+        self.mark_cycles()
         compiled = [s for s in top if not any(r.foreign for r in s.reachable())]
         delegated = [s for s in top if any(r.foreign for r in s.reachable())]
         return CompiledShapes(
@@ -1110,6 +1155,24 @@ class _Compiler:
             self.every = True
             out.append(_Closed({self.index(p, self.forward) for p in allowed}))
         return out
+
+    def mark_cycles(self) -> None:
+        """``Shape.cyclic``: whether a shape can reach itself (then a check of it may already be
+        under way when it is reached again, and the recursion guard applies)."""
+        for shape in self.shapes.values():
+            seen: set[int] = set()
+            todo = [r for c in shape.constraints for r in c.refs]
+            cyclic = False
+            while todo:
+                s = todo.pop()
+                if s is shape:
+                    cyclic = True
+                    break
+                if id(s) in seen:
+                    continue
+                seen.add(id(s))
+                todo.extend(r for c in s.constraints for r in c.refs)
+            shape.cyclic = cyclic
 
     def resolve_qualified(self) -> None:
         """Qualified value shapes need their siblings, so they are built after every shape."""
