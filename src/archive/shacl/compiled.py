@@ -78,6 +78,12 @@ def _is_bnode(v: Node) -> bool:
     return t is BNode or (t is not URIRef and t is not Literal and isinstance(v, BNode))
 
 
+def _class_key(cls: Node) -> Node | str:
+    """What classes are compared by: an IRI's text (a plain str compares in C, an rdflib term in
+    Python), any other term itself (a str never equals a BNode or a Literal)."""
+    return str(cls) if type(cls) is URIRef else cls
+
+
 def _is_true(v: Node | None) -> bool:
     """Only the literal ``true`` (xsd:boolean) switches a boolean parameter on."""
     return isinstance(v, Literal) and v.datatype == XSD.boolean and str(v) == "true"
@@ -93,17 +99,25 @@ class _Data:
 
     __slots__ = ("_classes", "_supers", "assumed", "doc", "inn", "memo", "out", "stack")
 
-    def __init__(
-        self, doc: Any, triples: Iterable, fwd: dict[Node, Node], inv: dict[Node, Node], every: bool
-    ) -> None:
-        # fwd / inv map each indexed predicate to the one term object the compiled shapes look
-        # it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow Python).
+    def __init__(self, doc: Any, triples: Iterable, program: CompiledShapes) -> None:
+        # forward / inverse map each indexed predicate to the one term object the compiled shapes
+        # look it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow
+        # Python); IRIs are found by their text (plain str comparison, in C).
         out: dict[Node, dict[Node, set[Node]]] = {}
         inn: dict[Node, dict[Node, set[Node]]] = {}
-        fwd_get = fwd.get
-        inv_get = inv.get
+        fwd_get = program.forward.get
+        inv_get = program.inverse.get
+        fwd_text = program.forward_text.get
+        inv_text = program.inverse_text.get
+        every = program.every_predicate
         for s, p, o in triples:
-            fp = fwd_get(p)
+            if type(p) is URIRef:
+                text = str(p)
+                fp = fwd_text(text)
+                ip = inv_text(text)
+            else:
+                fp = fwd_get(p)
+                ip = inv_get(p)
             if fp is None and every:
                 fp = p
             if fp is not None:
@@ -116,7 +130,6 @@ class _Data:
                         d[fp] = {o}
                     else:
                         vs.add(o)
-            ip = inv_get(p)
             if ip is not None:
                 d = inn.get(ip)
                 if d is None:
@@ -151,17 +164,18 @@ class _Data:
             self._supers[cls] = found
         return found
 
-    def is_instance(self, node: Node, cls: Node) -> bool:
-        """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph."""
+    def is_instance(self, node: Node, key: Node | str) -> bool:
+        """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph; ``key`` is
+        :func:`_class_key` of the class."""
         classes = self._classes.get(node)
         if classes is None:
             if _is_literal(node):
                 return False
             classes = set()
             for t in self.out.get(node, _EMPTY_D).get(_TYPE, ()):
-                classes |= self.supers(t)
+                classes.update(map(_class_key, self.supers(t)))
             self._classes[node] = classes
-        return cls in classes
+        return key in classes
 
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
@@ -291,9 +305,29 @@ class _Class(_ValueTest):
 
     def __init__(self, cls: Node) -> None:
         self.cls = cls
+        self.key = _class_key(cls)
 
     def test(self, data, v):
-        return data.is_instance(v, self.cls)
+        return data.is_instance(v, self.key)
+
+    def results(self, data, shape, focus, values):
+        key = self.key
+        is_instance = data.is_instance
+        bad = None
+        for v in values:
+            if not is_instance(v, key):
+                if bad is None:
+                    bad = []
+                bad.append(Result(shape, self, focus, v))
+        return bad
+
+    def ok(self, data, focus, values):
+        key = self.key
+        is_instance = data.is_instance
+        for v in values:  # noqa: SIM110
+            if not is_instance(v, key):
+                return False
+        return True
 
     def describe(self, result):
         return f"Value {_show(result.value)} is not an instance of {_show(self.cls)}"
@@ -692,8 +726,10 @@ class _Property(Constraint):
             return None
         path = prop.path  # a property shape always has one
         constraints = prop.constraints
+        pred = prop.predicate
+        out_get = data.out.get
         for v in values:
-            vals = path(data, v)
+            vals = path(data, v) if pred is None else out_get(v, _EMPTY_D).get(pred, _EMPTY)
             for c in constraints:
                 found = c.results(data, prop, v, vals)
                 if found:
@@ -729,6 +765,7 @@ class Shape:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.path: PathFn | None = None
+        self.predicate: Node | None = None  # the path when it is one predicate, forwards
         self.path_node: Node | None = None
         self.path_text: str | None = None
         self.severity: Node = SH.Violation
@@ -875,9 +912,15 @@ class CompiledShapes:
     digest: str = ""
     source: str = ""  # what the shapes were loaded from, for messages
     report_cache: Any = field(default=None, repr=False)  # report.ReportCache, made when needed
+    forward_text: dict[str, Node] = field(default_factory=dict, repr=False)
+    inverse_text: dict[str, Node] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.forward_text = {str(p): t for p, t in self.forward.items() if type(p) is URIRef}
+        self.inverse_text = {str(p): t for p, t in self.inverse.items() if type(p) is URIRef}
 
     def validate(self, doc: Any, file: str | None = None) -> ShaclOutcome:
-        data = _Data(doc, doc.triples, self.forward, self.inverse, self.every_predicate)
+        data = _Data(doc, doc.triples, self)
         results: list[Result] = []
         for shape in self.top:
             if shape.deactivated:
@@ -1034,6 +1077,8 @@ class _Compiler:
             shape.path_node = path_node
             shape.path = self.path(path_node, node)
             shape.path_text = path_text(sg, path_node)
+            if isinstance(path_node, URIRef):
+                shape.predicate = self.index(path_node, self.forward)
         severity = self.single(node, SH.severity)
         if severity is not None:
             if not isinstance(severity, URIRef):
