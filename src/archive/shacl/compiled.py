@@ -97,7 +97,17 @@ def _is_true(v: Node | None) -> bool:
 class _Data:
     """One document graph as the compiled shapes read it, and the state of one validation."""
 
-    __slots__ = ("_classes", "_supers", "assumed", "doc", "inn", "memo", "out", "stack")
+    __slots__ = (
+        "_class_keys",
+        "_classes",
+        "_supers",
+        "assumed",
+        "doc",
+        "inn",
+        "memo",
+        "out",
+        "stack",
+    )
 
     def __init__(self, doc: Any, triples: Iterable, program: CompiledShapes) -> None:
         # forward / inverse map each indexed predicate to the one term object the compiled shapes
@@ -110,14 +120,17 @@ class _Data:
         fwd_text = program.forward_text.get
         inv_text = program.inverse_text.get
         every = program.every_predicate
+        seen: dict[Any, tuple[Node | None, Node | None]] = {}  # a document repeats predicates
         for s, p, o in triples:
-            if type(p) is URIRef:
-                text = str(p)
-                fp = fwd_text(text)
-                ip = inv_text(text)
-            else:
-                fp = fwd_get(p)
-                ip = inv_get(p)
+            key = str(p) if type(p) is URIRef else p
+            pair = seen.get(key)
+            if pair is None:
+                if type(p) is URIRef:
+                    pair = (fwd_text(key), inv_text(key))
+                else:
+                    pair = (fwd_get(p), inv_get(p))
+                seen[key] = pair
+            fp, ip = pair
             if fp is None and every:
                 fp = p
             if fp is not None:
@@ -144,7 +157,8 @@ class _Data:
         self.inn = inn
         self.doc = doc
         self._supers: dict[Node, set[Node]] = {}
-        self._classes: dict[Node, set[Node]] = {}
+        self._classes: dict[Node, frozenset] = {}
+        self._class_keys: dict[Node | str, frozenset] = {}
         self.memo: dict[tuple[Any, Node], bool] = {}
         self.stack: set[tuple[Any, Node]] = set()
         self.assumed = 0
@@ -171,11 +185,22 @@ class _Data:
         if classes is None:
             if _is_literal(node):
                 return False
-            classes = set()
-            for t in self.out.get(node, _EMPTY_D).get(_TYPE, ()):
-                classes.update(map(_class_key, self.supers(t)))
+            types = self.out.get(node, _EMPTY_D).get(_TYPE, _EMPTY)
+            if len(types) == 1:
+                classes = self.class_keys(next(iter(types)))
+            else:
+                classes = frozenset().union(*map(self.class_keys, types))
             self._classes[node] = classes
         return key in classes
+
+    def class_keys(self, cls: Node) -> frozenset:
+        """:func:`_class_key` of ``cls`` and of everything it is a subclass of."""
+        key = _class_key(cls)
+        found = self._class_keys.get(key)
+        if found is None:
+            found = frozenset(map(_class_key, self.supers(cls)))
+            self._class_keys[key] = found
+        return found
 
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
