@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from archive.deposit.validate import is_package, validate_package
 from archive.findings import Report
 from archive.shacl.shapesfile import Shapes
 from archive.tei.files import expand_paths
@@ -28,9 +27,12 @@ def validate_paths(
     """Validate files and folders (and deposit packages); one merged report."""
     report = Report()
     for path in paths:
-        if is_package(path):
-            report.merge(validate_package(path, base=base, shapes=shapes))
-            continue
+        if _maybe_package(path):
+            from archive.deposit.validate import is_package, validate_package
+
+            if is_package(path):
+                report.merge(validate_package(path, base=base, shapes=shapes))
+                continue
         for file in expand_paths([path]):
             result = validate_readable(
                 file, base, shacl=shacl, w3c_report=w3c_report, shapes=shapes
@@ -39,3 +41,11 @@ def validate_paths(
             if on_file:
                 on_file(result)
     return report
+
+
+def _maybe_package(path: Path) -> bool:
+    """Whether ``path`` could be a deposit package (the deposit layer then says): not a TEI
+    file, nor a folder without ``bagit.txt``. Validating records never loads the deposit layer."""
+    if path.is_dir():
+        return (path / "bagit.txt").exists()
+    return not path.name.lower().endswith(".xml")

@@ -9,23 +9,50 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from archive.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
-# markup=False: messages carry rule ids such as [refs.dangling] and user data with brackets.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+class _ErrConsole:
+    """The stderr console, made on first use: rich costs a tenth of a second to import, which
+    a command that prints nothing to stderr (a valid record) should not pay."""
+
+    _console: Console | None = None
+
+    @property
+    def real(self) -> Console:
+        """The rich Console itself (for APIs that need one, such as a progress bar)."""
+        if self._console is None:
+            from rich.console import Console
+
+            # markup=False: messages carry rule ids such as [refs.dangling] and user data with
+            # brackets.
+            type(self)._console = Console(
+                stderr=True, highlight=False, soft_wrap=True, markup=False
+            )
+        return self._console  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+err_console: Any = _ErrConsole()
 
 
 def error_text(message: str) -> Text:
+    from rich.text import Text
+
     return Text.assemble(("error:", "bold red"), " ", message)
 
 

@@ -233,7 +233,7 @@ def load_cmd(
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console.real,
         transient=True,
         disable=quiet or not err_console.is_terminal,
     )

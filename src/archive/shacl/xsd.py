@@ -13,7 +13,7 @@ import math
 import re
 from calendar import monthrange
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from rdflib import Literal
@@ -61,32 +61,29 @@ _INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
     "unsignedByte": (0, 255),
 }
 
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    "boolean": re.compile(r"true|false|1|0"),
-    "decimal": _DECIMAL,
-    "float": _FLOAT,
-    "double": _FLOAT,
-    "duration": _DURATION,
-    "dayTimeDuration": re.compile(
-        r"-?P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?"
-    ),
-    "yearMonthDuration": re.compile(r"-?P(?=\d)(?:\d+Y)?(?:\d+M)?"),
-    "hexBinary": re.compile(r"(?:[0-9a-fA-F]{2})*"),
-    "base64Binary": re.compile(
-        r"(?:(?:[A-Za-z0-9+/] ?){4})*(?:(?:[A-Za-z0-9+/] ?){3}[A-Za-z0-9+/]|"
-        r"(?:[A-Za-z0-9+/] ?){2}[AEIMQUYcgkosw048] ?=|[A-Za-z0-9+/] ?[AQgw] ?= ?=)?"
-    ),
-    "language": re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*"),
-    "NCName": re.compile(_NCNAME),
-    "ID": re.compile(_NCNAME),
-    "IDREF": re.compile(_NCNAME),
-    "ENTITY": re.compile(_NCNAME),
-    "Name": re.compile(_NAME),
-    "NMTOKEN": re.compile(r"[\w.:\-\u00B7\u00C0-\uFFFF]+"),
-    "NMTOKENS": re.compile(r"[\w.:\-\u00B7\u00C0-\uFFFF]+(?: [\w.:\-\u00B7\u00C0-\uFFFF]+)*"),
-    "IDREFS": re.compile(rf"{_NCNAME}(?: {_NCNAME})*"),
-    "ENTITIES": re.compile(rf"{_NCNAME}(?: {_NCNAME})*"),
-    "QName": re.compile(rf"(?:{_NCNAME}:)?{_NCNAME}"),
+# compiled when first needed: the Name-like ones cover most of Unicode and take long to compile
+_PATTERNS: dict[str, str] = {
+    "boolean": r"true|false|1|0",
+    "decimal": _DECIMAL.pattern,
+    "float": _FLOAT.pattern,
+    "double": _FLOAT.pattern,
+    "duration": _DURATION.pattern,
+    "dayTimeDuration": r"-?P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?",
+    "yearMonthDuration": r"-?P(?=\d)(?:\d+Y)?(?:\d+M)?",
+    "hexBinary": r"(?:[0-9a-fA-F]{2})*",
+    "base64Binary": r"(?:(?:[A-Za-z0-9+/] ?){4})*(?:(?:[A-Za-z0-9+/] ?){3}[A-Za-z0-9+/]|"
+    r"(?:[A-Za-z0-9+/] ?){2}[AEIMQUYcgkosw048] ?=|[A-Za-z0-9+/] ?[AQgw] ?= ?=)?",
+    "language": r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*",
+    "NCName": _NCNAME,
+    "ID": _NCNAME,
+    "IDREF": _NCNAME,
+    "ENTITY": _NCNAME,
+    "Name": _NAME,
+    "NMTOKEN": r"[\w.:\-\u00B7\u00C0-\uFFFF]+",
+    "NMTOKENS": r"[\w.:\-\u00B7\u00C0-\uFFFF]+(?: [\w.:\-\u00B7\u00C0-\uFFFF]+)*",
+    "IDREFS": rf"{_NCNAME}(?: {_NCNAME})*",
+    "ENTITIES": rf"{_NCNAME}(?: {_NCNAME})*",
+    "QName": rf"(?:{_NCNAME}:)?{_NCNAME}",
 }
 
 
@@ -136,10 +133,14 @@ def well_formed(lexical: str, datatype: str) -> bool:
     if form is not None:
         m = form.fullmatch(lexical)
         return m is not None and _date_ok(kind, m)
-    pattern = _PATTERNS.get(kind)
-    if pattern is not None:
-        return pattern.fullmatch(lexical) is not None
+    if kind in _PATTERNS:
+        return _pattern(kind).fullmatch(lexical) is not None
     return True  # a datatype of the XSD namespace this module does not know
+
+
+@cache
+def _pattern(kind: str) -> re.Pattern[str]:
+    return re.compile(_PATTERNS[kind])
 
 
 def literal_ok(lit: Literal, datatype: Any) -> bool:
