@@ -465,3 +465,72 @@ def test_the_reduced_grammar_decides_as_the_whole_tei_all(record_bytes: bytes) -
         assert reduced.validate(tree) == whole.validate(tree)
         verdicts.append(whole.validate(tree))
     assert verdicts[0] and not any(verdicts[1:4])
+
+
+# -- the project schema's verdict on the reduced customisation ----------------------------------
+
+MUTATIONS = [
+    (b"<p>We believe", b"<p>We <foo>x</foo> believe"),
+    (b'<date when="2014-07-02">2 July', b'<date when="2014-7-2">2 July'),
+    (b"<head>Associations</head>", b"<head><p>Associations</p></head>"),
+    (b"<teiHeader>", b"<teiHeader><fileDesc/>"),
+    (b'<listOrg type="cited">', b'<listOrg type="cited" colour="red">'),
+    (b"<p>We believe", b"<p>We <biblScope>x</biblScope> believe"),
+    (b'xml:id="sangatte"', b'xml:id="calais"'),
+    (b"<publisher>Advocacy Document Archive project</publisher>", b""),
+]
+
+
+def _reduced_project_accepts(tree: etree._ElementTree) -> bool:
+    keep = teischema.document_vocabulary(tree) & teischema.project_vocabulary()
+    return etree.RelaxNG(teischema._pruned(teischema.project_schema_bytes(), keep)).validate(tree)
+
+
+def test_the_reduced_customisation_decides_as_the_whole(
+    record_bytes: bytes, schemas: etree.RelaxNG
+) -> None:
+    """The customisation reduced to a document's vocabulary (compiled in milliseconds) accepts
+    and rejects exactly what the whole customisation does."""
+    cases = [record_bytes] + [mutate(record_bytes, old, new) for old, new in MUTATIONS]
+    verdicts = []
+    for data in cases:
+        tree = parsed(data)
+        verdicts.append(schemas.validate(tree))
+        assert _reduced_project_accepts(tree) == verdicts[-1]
+    assert verdicts == [True] + [False] * len(MUTATIONS)
+
+
+@pytest.mark.corpus
+def test_the_reduced_customisation_decides_the_corpus_as_the_whole(
+    corpus_files: list[Path], schemas: etree.RelaxNG
+) -> None:
+    accepted = 0
+    for path in corpus_files:
+        try:
+            tree = etree.parse(
+                str(path), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+            )
+        except etree.XMLSyntaxError:
+            continue
+        whole = schemas.validate(tree)
+        assert _reduced_project_accepts(tree) == whole, path.name
+        accepted += whole
+    assert accepted < len(corpus_files)  # the corpus is mostly outside the customisation
+
+
+def test_a_valid_record_never_compiles_the_whole_customisation(record_path: Path) -> None:
+    """In a fresh process, a valid record is decided by small grammars alone."""
+    code = (
+        "from archive.tei import schema\n"
+        "from archive.tei.parse import parse_bytes\n"
+        f"tree = parse_bytes(open({str(record_path)!r}, 'rb').read()).tree\n"
+        "assert schema.check_schemas(tree, tei_all='always') == []\n"
+        "print(' '.join(sorted(schema.compile_seconds())))\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    keys = done.stdout.split()
+    assert [k.split(":")[0] for k in keys] == ["project", "tei_all"]
+    assert "project" not in keys  # the whole customisation (0.2 s) was not needed
