@@ -2,24 +2,36 @@
 
 1. ``archive validate one-letter.xml`` in a fresh process (every layer: safe parse, project
    schema, TEI P5, references, extraction, SHACL), against jing on ``tei_all.rng`` for the same
-   file, in one run; the ratio is printed. jing is only for this benchmark (Debian package
-   ``jing``); the archive never needs it.
-2. SHACL on document graphs: pySHACL, the compiled engine's findings, and the compiled engine's
-   W3C report (``--format shacl``), on the project's shapes and on a shapes graph exercising
-   every SHACL Core feature. Goals: findings at least 50x pySHACL, the W3C report at least 30x.
+   file, the runs interleaved; medians of wall time and the ratio are printed. jing is only for
+   this benchmark (Debian package ``jing``); the archive never needs it. Goal: at most 2 s.
+2. SHACL on document graphs: pySHACL against the compiled engine's findings and its W3C report
+   (``--format shacl``), on the project's shapes and on a shapes graph exercising every SHACL
+   Core feature. Goals: findings at least 50x pySHACL, the W3C report at least 30x. The times
+   are CPU seconds of this process (the machine may be shared: CPU time is the work done, wall
+   time also counts waiting for a core), in interleaved batches over the same documents; both
+   engines' results are compared on every document first.
 
-    .venv/bin/python bench/validate_speed.py [--runs 3] [--docs 200]
+   The every-feature graph has a recursive shape (a place within a place, ``sh:node`` back to
+   itself). SHACL leaves recursion to implementations; pySHACL follows it 12 levels deep, warns
+   and backs out, so the ratio is measured on a variant without the recursion (the nested place
+   checked by a second, non-recursive shape), which both engines run alike, stated as such; the
+   compiled engine's time on the recursive graph is printed beside it.
+
+    .venv/bin/python bench/validate_speed.py [--runs 5] [--docs 200]
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,99 +83,196 @@ b:Tagged a sh:NodeShape ; sh:targetObjectsOf org:classification ; sh:nodeKind sh
 """
 
 
-def _cold_validate(file: Path, runs: int) -> float:
-    archive = Path(sys.executable).parent / "archive"
-    times = []
+RECURSIVE = """  sh:property [ sh:path schema:containedInPlace ; sh:node b:Place ] ."""
+FLAT = """  sh:property [ sh:path schema:containedInPlace ; sh:node b:Region ] .
+
+b:Region a sh:NodeShape ; sh:closed true ; sh:ignoredProperties ( rdf:type schema:name
+  schema:sameAs schema:identifier schema:containedInPlace schema:alternateName schema:address ) ."""
+assert RECURSIVE in ALL_FEATURES
+ALL_FEATURES_FLAT = ALL_FEATURES.replace(RECURSIVE, FLAT)
+
+
+def _cold(command: list[str], runs: int) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds of a command run in a fresh process."""
+    wall, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run([str(archive), "validate", str(file)], capture_output=True, check=False)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        subprocess.run(command, capture_output=True, check=False)
+        wall.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def _jing(file: Path, runs: int) -> float | None:
+def cold_start(file: Path, runs: int) -> str:
+    archive = [str(Path(sys.executable).parent / "archive"), "validate", str(file)]
+    done = subprocess.run(archive, capture_output=True, text=True, check=False)
+    verdict = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
     jing = shutil.which("jing")
-    if jing is None:
-        return None
-    from archive.tei.release import tei_all_info
+    rows: dict[str, list[tuple[float, float]]] = {"archive": [], "jing": []}
+    if jing is not None:
+        from archive.tei.release import tei_all_info
 
-    rng = str(tei_all_info().path)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run([jing, rng, str(file)], capture_output=True, check=False)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        jing_cmd = [jing, str(tei_all_info().path), str(file)]
+    for _ in range(runs):  # interleaved, so that both meet the same load
+        rows["archive"].append(_cold(archive, 1))
+        if jing is not None:
+            rows["jing"].append(_cold(jing_cmd, 1))
+    ours = statistics.median(w for w, _ in rows["archive"])
+    ours_cpu = statistics.median(c for _, c in rows["archive"])
+    line = f"archive validate {ours:5.2f} s wall ({ours_cpu:4.2f} s CPU)"
+    if jing is not None:
+        theirs = statistics.median(w for w, _ in rows["jing"])
+        theirs_cpu = statistics.median(c for _, c in rows["jing"])
+        line += (
+            f"   jing tei_all.rng {theirs:5.2f} s wall ({theirs_cpu:4.2f} s CPU)"
+            f"   ratio {ours / theirs:4.2f} (wall) {ours_cpu / theirs_cpu:4.2f} (CPU)"
+        )
+    else:
+        line += "   (jing not installed: apt-get install jing)"
+    return f"{line}\n    {verdict}"
 
 
-def _shacl(docs: list, shapes_graph) -> dict[str, float]:
+def _key(r) -> tuple:
+    return (
+        r.focus.n3(),
+        None if r.value is None else r.value.n3(),
+        str(r.shape.node),
+        str(r.component.iri),
+    )
+
+
+def _pyshacl_keys(report) -> Counter:
+    from rdflib.namespace import RDF, SH
+
+    out: Counter = Counter()
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        if (None, SH.detail, r) in report:
+            continue  # nested under sh:detail, not a top-level result
+        value = report.value(r, SH.value)
+        out[
+            (
+                report.value(r, SH.focusNode).n3(),
+                None if value is None else value.n3(),
+                str(report.value(r, SH.sourceShape)),
+                str(report.value(r, SH.sourceConstraintComponent)),
+            )
+        ] += 1
+    return out
+
+
+def shacl(docs: list, shapes_graph, compare: bool = True, rounds: int = 8) -> dict[str, float]:
+    """CPU seconds per document graph: pySHACL, findings, W3C report (interleaved batches)."""
     from pyshacl import validate
 
     from archive.shacl.run import compile_shapes
 
     program = compile_shapes(shapes_graph)
     graphs = [d.to_graph() for d in docs]
-    started = time.perf_counter()
-    for g in graphs:
-        validate(g, shacl_graph=program.shapes_graph, inference="none", allow_warnings=False)
-    slow = time.perf_counter() - started
-    started = time.perf_counter()
+    sg = program.shapes_graph
+
+    def slow(g):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return validate(g, shacl_graph=sg, inference="none", allow_warnings=False)
+
+    differ = 0
+    if compare:
+        for d, g in zip(docs, graphs, strict=True):
+            _, report, _ = slow(g)
+            ours = Counter(_key(r) for r in program.validate(d).results)
+            if ours != _pyshacl_keys(report):
+                differ += 1
+    for d in docs:  # warm: the compiled program's caches, as in a run over many files
+        program.validate(d).turtle()
+    py = fi = rep = 0.0
+    n_py = n_fast = 0
+    size = max(1, len(docs) // rounds)
+    repeat = 10
+    for k in range(rounds):
+        batch = range(k * size, min(len(docs), (k + 1) * size))
+        t = time.process_time()
+        for i in batch:
+            slow(graphs[i])
+        py += time.process_time() - t
+        n_py += len(batch)
+        t = time.process_time()
+        for _ in range(repeat):
+            for i in batch:
+                _ = program.validate(docs[i]).findings
+        fi += time.process_time() - t
+        t = time.process_time()
+        for _ in range(repeat):
+            for i in batch:
+                program.validate(docs[i]).turtle()
+        rep += time.process_time() - t
+        n_fast += repeat * len(batch)
+    return {
+        "pyshacl": py / n_py,
+        "findings": fi / n_fast,
+        "w3c_report": rep / n_fast,
+        "differ": differ,
+        "documents": len(docs),
+    }
+
+
+def ours_only(docs: list, shapes_graph) -> float:
+    from archive.shacl.run import compile_shapes
+
+    program = compile_shapes(shapes_graph)
     for d in docs:
         _ = program.validate(d).findings
-    fast = time.perf_counter() - started
-    started = time.perf_counter()
-    for d in docs:
-        program.validate(d).turtle()
-    report = time.perf_counter() - started
-    return {"pyshacl": slow, "findings": fast, "w3c_report": report}
+    t = time.process_time()
+    for _ in range(5):
+        for d in docs:
+            _ = program.validate(d).findings
+    return (time.process_time() - t) / (5 * len(docs))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--docs", type=int, default=200)
     args = parser.parse_args()
 
     from rdflib import Graph
 
     from archive.rdf.extract import extract_file
+    from archive.shacl.shapesfile import project_shapes
     from archive.synth import generate_letter
 
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
         letter = Path(tmp) / "one-letter.xml"
         letter.write_bytes(generate_letter(1, 1))
         record = ROOT / "tei" / "calais-2014-07-10.xml"
-        print("== 1. one record, cold (median of", args.runs, "runs)")
+        print(f"== 1. one record, cold (median of {args.runs} runs, interleaved with jing)")
         for name, file in (("synthetic letter", letter), ("the Calais letter", record)):
-            ours = _cold_validate(file, args.runs)
-            theirs = _jing(file, args.runs)
-            line = f"{name:18} archive validate {ours:6.2f} s"
-            if theirs is not None:
-                line += f"   jing tei_all.rng {theirs:6.2f} s   ratio {ours / theirs:5.2f}"
-            else:
-                line += "   (jing not installed: apt-get install jing)"
-            print(line)
+            print(f"{name:18} {cold_start(file, args.runs)}")
 
-        print(f"== 2. SHACL on {args.docs} letter graphs")
+        print(f"== 2. SHACL on {args.docs} letter graphs (CPU ms per graph)")
         docs = []
         for i in range(args.docs):
             path = Path(tmp) / f"l{i}.xml"
             path.write_bytes(generate_letter(i, 7))
             docs.extend(extract_file(path).documents)
         for label, shapes in (
-            ("project shapes", None),
-            ("every feature", Graph().parse(data=ALL_FEATURES, format="turtle")),
+            ("project shapes", project_shapes().graph),
+            ("every feature*", Graph().parse(data=ALL_FEATURES_FLAT, format="turtle")),
         ):
-            if shapes is None:
-                from archive.shacl.shapesfile import project_shapes
-
-                shapes = project_shapes().graph
-            t = _shacl(docs, shapes)
+            t = shacl(docs, shapes)
             print(
-                f"{label:15} pySHACL {t['pyshacl']:7.2f} s   findings {t['findings']:6.3f} s "
-                f"({t['pyshacl'] / t['findings']:5.1f}x)   W3C report {t['w3c_report']:6.3f} s "
-                f"({t['pyshacl'] / t['w3c_report']:5.1f}x)"
+                f"{label:15} pySHACL {t['pyshacl'] * 1000:7.2f}   findings "
+                f"{t['findings'] * 1000:6.3f} ({t['pyshacl'] / t['findings']:5.1f}x)   "
+                f"W3C report {t['w3c_report'] * 1000:6.3f} ({t['pyshacl'] / t['w3c_report']:5.1f}x)"
+                f"   documents with different results: {t['differ']} of {t['documents']}"
             )
+        recursive = ours_only(docs, Graph().parse(data=ALL_FEATURES, format="turtle"))
+        print(
+            "* without the recursive place-in-place shape, which pySHACL follows 12 levels deep "
+            f"and backs out of;\n  with it, the compiled engine's findings take "
+            f"{recursive * 1000:.3f} ms per graph"
+        )
 
 
 if __name__ == "__main__":

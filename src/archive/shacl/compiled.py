@@ -106,6 +106,7 @@ class _Data:
         "inn",
         "memo",
         "out",
+        "rest",
         "stack",
     )
 
@@ -120,6 +121,7 @@ class _Data:
         fwd_text = program.forward_text.get
         inv_text = program.inverse_text.get
         every = program.every_predicate
+        rest: dict[Node, list[tuple[Node, Node]]] = {}
         seen: dict[Any, tuple[Node | None, Node | None]] = {}  # a document repeats predicates
         for s, p, o in triples:
             key = str(p) if type(p) is URIRef else p
@@ -131,9 +133,14 @@ class _Data:
                     pair = (fwd_get(p), inv_get(p))
                 seen[key] = pair
             fp, ip = pair
-            if fp is None and every:
-                fp = p
-            if fp is not None:
+            if fp is None:
+                if every:  # sh:closed: the other properties, kept as they come (no index)
+                    r = rest.get(s)
+                    if r is None:
+                        rest[s] = [(p, o)]
+                    else:
+                        r.append((p, o))
+            else:
                 d = out.get(s)
                 if d is None:
                     out[s] = {fp: {o}}
@@ -155,6 +162,7 @@ class _Data:
                         vs.add(s)
         self.out = out
         self.inn = inn
+        self.rest = rest
         self.doc = doc
         self._supers: dict[Node, set[Node]] = {}
         self._classes: dict[Node, frozenset] = {}
@@ -710,6 +718,9 @@ class _Closed(Constraint):
                 if p not in allowed:
                     for o in objects:
                         yield v, p, o
+            # a predicate no shape indexes is not an allowed one (those are all indexed)
+            for p, o in dict.fromkeys(data.rest.get(v, ())):
+                yield v, p, o
 
     def ok(self, data, focus, values):
         return next(self.bad(data, values), None) is None
@@ -931,7 +942,7 @@ class CompiledShapes:
     top: list[Shape]  # the shapes with targets, validated on every document
     forward: dict[Node, Node]  # predicates whose subject -> objects index is needed
     inverse: dict[Node, Node]  # predicates whose object -> subjects index is needed
-    every_predicate: bool = False  # sh:closed needs every property of a node
+    every_predicate: bool = False  # sh:closed needs every property of a node (_Data.rest)
     all_shapes: dict[Node, Shape] = field(repr=False, default_factory=dict)
     delegated: list[Shape] = field(default_factory=list)  # validated by pySHACL
     digest: str = ""
