@@ -840,6 +840,9 @@ class Shape:
             return []
         out: list[Result] = []
         path = self.path
+        if not self.cyclic and path is None:
+            self._validate_node(data, focus, out)
+            return out
         if not self.cyclic:
             constraints = self.constraints
             for f in focus:
@@ -865,6 +868,41 @@ class Shape:
             finally:
                 stack.discard(key)
         return out
+
+    def _validate_node(self, data: _Data, focus: Iterable[Node], out: list[Result]) -> None:
+        """:meth:`validate` of a node shape that cannot reach itself, with its property shapes
+        checked inline (what _Property.results and _Count.results do, without their calls:
+        most of the work of a document is here)."""
+        constraints = self.constraints
+        out_get = data.out.get
+        for f in focus:
+            values = (f,)
+            row = None
+            for c in constraints:
+                if type(c) is not _Property or c.shape.cyclic:
+                    found = c.results(data, self, f, values)
+                    if found:
+                        out.extend(found)
+                    continue
+                prop = c.shape
+                if prop.deactivated:
+                    continue
+                pred = prop.predicate
+                if pred is not None:
+                    if row is None:
+                        row = out_get(f, _EMPTY_D)
+                    vals = row.get(pred, _EMPTY)
+                else:
+                    vals = prop.path(data, f)  # type: ignore[misc]
+                for pc in prop.constraints:
+                    if type(pc) is _Count:
+                        n = len(vals)
+                        if n < pc.n if pc.minimum else n > pc.n:
+                            out.append(Result(prop, pc, f))
+                        continue
+                    found = pc.results(data, prop, f, vals)
+                    if found:
+                        out.extend(found)
 
     def conforms(self, data: _Data, v: Node) -> bool:
         """Does ``v`` conform (validating it gives no result at all, whatever the severity)?"""
