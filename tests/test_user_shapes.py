@@ -76,14 +76,20 @@ BAD = {
     "not RDF": ("this is not turtle\n", 1, "not valid Turtle"),
     "unknown term": (
         "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<S> sh:targetNode <a> ;\n  sh:minCont 1 .\n",
-        2,
+        3,
         "sh:minCont is not a SHACL term",
+    ),
+    "bad count, further down": (
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<S> sh:targetNode <a> ;\n"
+        '  sh:property [\n    sh:path <p> ;\n    sh:maxCount "two" ;\n  ] .\n',
+        5,
+        "sh:maxCount must be an integer",
     ),
     "broken list": (
         "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
         "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n\n"
         "<S> sh:targetNode <a> ;\n  sh:in [ rdf:first <a> ] .\n",
-        4,
+        5,
         "not a well-formed RDF list",
     ),
     "targets nothing": (
@@ -94,7 +100,7 @@ BAD = {
     "bad pattern": (
         "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
         '<S> sh:targetNode <a> ;\n  sh:pattern "(" .\n',
-        2,
+        3,
         "not a valid XPath regular expression",
     ),
 }

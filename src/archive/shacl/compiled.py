@@ -1045,24 +1045,29 @@ class _Compiler:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def fail(self, node: Node, problem: str) -> ShapesError:
-        file, line = self.where(node)
+    def fail(self, node: Node, problem: str, param: Node | None = None) -> ShapesError:
+        """The error for a shape, at the line of its ``param`` statement when known."""
+        file, line = self.where(node, param) if param is not None else self.where(node)
         return ShapesError(f"shape {label_of(self.sg, node)}: {problem}", file, line)
 
     def single(self, node: Node, predicate: URIRef) -> Node | None:
         values = list(self.sg.objects(node, predicate))
         if len(values) > 1:
-            raise self.fail(node, f"more than one {qname(self.sg, predicate)}")
+            raise self.fail(node, f"more than one {qname(self.sg, predicate)}", predicate)
         return values[0] if values else None
 
-    def items(self, head: Node, owner: Node, what: str) -> list[Node]:
-        return rdf_list(self.sg, head, lambda problem: self.fail(owner, f"{what}: {problem}"))
+    def items(self, head: Node, owner: Node, what: str, param: Node | None = None) -> list[Node]:
+        return rdf_list(
+            self.sg, head, lambda problem: self.fail(owner, f"{what}: {problem}", param)
+        )
 
     def integer(self, node: Node, param: Node, value: Node) -> int:
         if not (isinstance(value, Literal) and xsd.well_formed(str(value), str(XSD.integer))):
-            raise self.fail(node, f"{qname(self.sg, param)} must be an integer, not {value.n3()}")
+            raise self.fail(
+                node, f"{qname(self.sg, param)} must be an integer, not {value.n3()}", param
+            )
         if value.datatype != XSD.integer:
-            raise self.fail(node, f"{qname(self.sg, param)} must be an xsd:integer")
+            raise self.fail(node, f"{qname(self.sg, param)} must be an xsd:integer", param)
         return int(str(value))
 
     @staticmethod
@@ -1156,7 +1161,7 @@ class _Compiler:
         severity = self.single(node, SH.severity)
         if severity is not None:
             if not isinstance(severity, URIRef):
-                raise self.fail(node, "sh:severity must be an IRI")
+                raise self.fail(node, "sh:severity must be an IRI", SH.severity)
             shape.severity = severity
         shape.messages = tuple(sg.objects(node, SH.message))
         shape.deactivated = any(_is_true(v) for v in sg.objects(node, SH.deactivated))
@@ -1194,61 +1199,63 @@ class _Compiler:
             out.append(_Class(cls))
         for dt in each(SH.datatype):
             if not isinstance(dt, URIRef):
-                raise self.fail(node, "sh:datatype must be an IRI")
+                raise self.fail(node, "sh:datatype must be an IRI", SH.datatype)
             out.append(_Datatype(dt))
         for kind in each(SH.nodeKind):
             if kind not in _NODE_KINDS:
-                raise self.fail(node, f"sh:nodeKind {kind.n3()} is not one of the six SHACL kinds")
+                raise self.fail(
+                    node, f"sh:nodeKind {kind.n3()} is not one of the six SHACL kinds", SH.nodeKind
+                )
             out.append(_NodeKind(kind))
         if is_prop:
             for param in (SH.minCount, SH.maxCount):
                 for v in each(param):
                     n = self.integer(node, param, v)
                     if n < 0:
-                        raise self.fail(node, f"{qname(sg, param)} must not be negative")
+                        raise self.fail(node, f"{qname(sg, param)} must not be negative", param)
                     out.append(_Count(param, n))
         for param in (SH.minInclusive, SH.minExclusive, SH.maxInclusive, SH.maxExclusive):
             for v in each(param):
                 if not isinstance(v, Literal):
-                    raise self.fail(node, f"{qname(sg, param)} must be a literal")
+                    raise self.fail(node, f"{qname(sg, param)} must be a literal", param)
                 out.append(_Range(param, v))
         for param in (SH.minLength, SH.maxLength):
             for v in each(param):
                 out.append(_Length(param, self.integer(node, param, v)))
         flags = each(SH.flags)
         if len(flags) > 1:
-            raise self.fail(node, "more than one sh:flags")
+            raise self.fail(node, "more than one sh:flags", SH.flags)
         if flags and not isinstance(flags[0], Literal):
-            raise self.fail(node, "sh:flags must be a string")
+            raise self.fail(node, "sh:flags must be a string", SH.flags)
         for v in each(SH.pattern):
             if not isinstance(v, Literal) or v.language:
-                raise self.fail(node, "sh:pattern must be a string literal")
+                raise self.fail(node, "sh:pattern must be a string literal", SH.pattern)
             try:
                 out.append(_Pattern(str(v), str(flags[0]) if flags else ""))
             except ShapesError as exc:
-                raise self.fail(node, exc.problem) from None
+                raise self.fail(node, exc.problem, SH.pattern) from None
         for head in each(SH.languageIn):
-            ranges = self.items(head, node, "sh:languageIn")
+            ranges = self.items(head, node, "sh:languageIn", SH.languageIn)
             if not all(isinstance(r, Literal) and not r.language for r in ranges):
-                raise self.fail(node, "sh:languageIn must list strings")
+                raise self.fail(node, "sh:languageIn must list strings", SH.languageIn)
             out.append(_LanguageIn([str(r) for r in ranges]))
         if is_prop:
             for v in each(SH.uniqueLang):
                 if not (isinstance(v, Literal) and v.datatype == XSD.boolean):
-                    raise self.fail(node, "sh:uniqueLang must be an xsd:boolean")
+                    raise self.fail(node, "sh:uniqueLang must be an xsd:boolean", SH.uniqueLang)
                 if _is_true(v):
                     out.append(_UniqueLang())
         pairs = (SH.equals, SH.disjoint) + ((SH.lessThan, SH.lessThanOrEquals) if is_prop else ())
         for param in pairs:
             for v in each(param):
                 if not isinstance(v, URIRef):
-                    raise self.fail(node, f"{qname(sg, param)} must be a property IRI")
+                    raise self.fail(node, f"{qname(sg, param)} must be a property IRI", param)
                 out.append(_PairCompare(param, self.index(v, self.forward)))
         for v in each(SH["not"]):
             out.append(_Not(self.shape(v)))
         for param, kind in ((SH["and"], _And), (SH["or"], _Or), (SH.xone, _Xone)):
             for head in each(param):
-                members = self.items(head, node, qname(sg, param))
+                members = self.items(head, node, qname(sg, param), param)
                 out.append(kind([self.shape(m) for m in members]))
         for v in each(SH.node):
             out.append(_NodeRef(self.shape(v)))
@@ -1261,12 +1268,12 @@ class _Compiler:
         for v in each(SH.hasValue):
             out.append(_HasValue(v))
         for head in each(SH["in"]):
-            out.append(_In(self.items(head, node, "sh:in")))
+            out.append(_In(self.items(head, node, "sh:in", SH["in"])))
         closed = each(SH.closed)
         if any(_is_true(v) for v in closed):
             allowed: set[Node] = set()
             for head in each(SH.ignoredProperties):
-                allowed.update(self.items(head, node, "sh:ignoredProperties"))
+                allowed.update(self.items(head, node, "sh:ignoredProperties", SH.ignoredProperties))
             for prop in objects.get(SH.property, ()):
                 for p in sg.objects(prop, SH.path):
                     if isinstance(p, URIRef):
@@ -1318,7 +1325,7 @@ class _Compiler:
         """A function giving the values of a SHACL path (or of its inverse) from a node."""
         sg = self.sg
         if depth > 50:
-            raise self.fail(owner, "the property path is nested too deep (a cycle?)")
+            raise self.fail(owner, "the property path is nested too deep (a cycle?)", SH.path)
         if isinstance(node, URIRef):
             if inverse:
                 p = self.index(node, self.inverse)
@@ -1326,11 +1333,11 @@ class _Compiler:
             p = self.index(node, self.forward)
             return lambda data, n: data.out.get(n, _EMPTY_D).get(p, _EMPTY)
         if not isinstance(node, BNode):
-            raise self.fail(owner, "a property path must be an IRI or a blank node")
+            raise self.fail(owner, "a property path must be an IRI or a blank node", SH.path)
         if (node, RDF.first, None) in sg:
-            items = self.items(node, owner, "the sequence path")
+            items = self.items(node, owner, "the sequence path", SH.path)
             if len(items) < 2:
-                raise self.fail(owner, "a sequence path needs at least two members")
+                raise self.fail(owner, "a sequence path needs at least two members", SH.path)
             steps = [self.path(i, owner, inverse, depth + 1) for i in items]
             if inverse:
                 steps.reverse()
@@ -1350,14 +1357,14 @@ class _Compiler:
         (key,) = keys
         values = list(sg.objects(node, key))
         if len(values) != 1:
-            raise self.fail(owner, f"{qname(sg, key)} needs exactly one value")
+            raise self.fail(owner, f"{qname(sg, key)} needs exactly one value", SH.path)
         inner = values[0]
         if key == SH.inversePath:
             return self.path(inner, owner, not inverse, depth + 1)
         if key == SH.alternativePath:
-            items = self.items(inner, owner, "sh:alternativePath")
+            items = self.items(inner, owner, "sh:alternativePath", SH.path)
             if len(items) < 2:
-                raise self.fail(owner, "an alternative path needs at least two members")
+                raise self.fail(owner, "an alternative path needs at least two members", SH.path)
             alts = [self.path(i, owner, inverse, depth + 1) for i in items]
 
             def alternative(data: _Data, n: Node) -> set[Node]:
@@ -1528,7 +1535,7 @@ _CACHE: OrderedDict[str, CompiledShapes] = OrderedDict()
 _CACHE_SIZE = 16
 
 
-def _no_location(node: Node) -> tuple[None, None]:
+def _no_location(node: Node, predicate: Node | None = None) -> tuple[None, None]:
     return None, None
 
 

@@ -69,9 +69,22 @@ class Shapes:
     files: tuple[Path, ...] = ()
     locations: dict[Node, tuple[str, int | None]] = field(default_factory=dict, repr=False)
     project: bool = True  # the project's shapes are part of it
+    # the line of each statement (subject, predicate, object), where the file has lines
+    statements: dict[tuple[Node, Node, Node], int] = field(default_factory=dict, repr=False)
 
-    def where(self, node: Node) -> tuple[str | None, int | None]:
-        return self.locations.get(node, (None, None))
+    def where(
+        self, node: Node, predicate: Node | None = None, obj: Node | None = None
+    ) -> tuple[str | None, int | None]:
+        """The file and line of ``node``: of its statement with ``predicate`` (and ``obj``)
+        when there is one (where a mistake is), else of its first statement."""
+        file, line = self.locations.get(node, (None, None))
+        if predicate is not None and line is not None:
+            if obj is not None:
+                return file, self.statements.get((node, predicate, obj), line)
+            lines = [n for (s, p, _), n in self.statements.items() if s == node and p == predicate]
+            if lines:
+                return file, min(lines)
+        return file, line
 
     def compiled(self) -> Any:
         from archive.shacl.compiled import compile_graph
@@ -110,20 +123,26 @@ def exact_literals() -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _parse_turtle(data: bytes, graph: Graph, file: str, locations: dict) -> None:
-    """rdflib's Turtle parser, recording the line of each node's first statement."""
+def _parse_turtle(
+    data: bytes, graph: Graph, file: str, locations: dict, statements: dict | None = None
+) -> None:
+    """rdflib's Turtle parser, recording the line of each node's first statement (and of each
+    statement: the line where its object ends, where a mistake in it is written)."""
     from rdflib.plugins.parsers.notation3 import BadSyntax, RDFSink, SinkParser
 
     class LineSink(RDFSink):
         parser: Any = None
 
         def makeStatement(self, quadruple, why=None):
-            f, _p, s, o = quadruple
+            f, p, s, o = quadruple
             line = self.parser.lines + 1
             for term in (s, o):
                 n = self.normalise(f, term)
                 if not isinstance(n, Literal):
                     locations.setdefault(n, (file, line))
+            if statements is not None:
+                key = (self.normalise(f, s), self.normalise(f, p), self.normalise(f, o))
+                statements.setdefault(key, line)
             super().makeStatement(quadruple, why)
 
     sink = LineSink(graph)
@@ -142,7 +161,7 @@ def _parse_turtle(data: bytes, graph: Graph, file: str, locations: dict) -> None
         graph.bind(prefix, namespace, override=False)
 
 
-def read_file(path: Path, graph: Graph, locations: dict) -> None:
+def read_file(path: Path, graph: Graph, locations: dict, statements: dict | None = None) -> None:
     """Add one RDF file to ``graph``; anything unreadable is a :class:`ShapesError`."""
     file = str(path)
     fmt = RDF_SUFFIXES.get(path.suffix.lower())
@@ -156,7 +175,7 @@ def read_file(path: Path, graph: Graph, locations: dict) -> None:
         raise ShapesError(f"cannot read it: {exc.strerror or exc}", file) from None
     if fmt == "turtle":
         with exact_literals():
-            _parse_turtle(data, graph, file, locations)
+            _parse_turtle(data, graph, file, locations, statements)
         return
     part = Graph()
     try:
@@ -205,7 +224,7 @@ def check_terms(graph: Graph, own: set[Node], where: Any) -> None:
                 and str(term).startswith(ns)
                 and str(term) not in KNOWN_TERMS
             ):
-                file, line = where(t[0])
+                file, line = where(*t)
                 raise ShapesError(
                     f"sh:{str(term)[len(ns) :]} is not a SHACL term (see https://www.w3.org/TR/shacl/)",
                     file,
@@ -293,16 +312,17 @@ def load_shapes(paths: Iterable[str | Path] = (), with_project: bool = True) -> 
 def _load(files: tuple[Path, ...], n_user: int, with_project: bool, stamp: tuple) -> Shapes:
     graph = Graph()
     locations: dict[Node, tuple[str, int | None]] = {}
+    statements: dict[tuple[Node, Node, Node], int] = {}
     h = hashlib.sha256()
     user_files = files[len(files) - n_user :] if n_user else ()
     own: set[Node] = set()
     for f in files:
         before = set(graph.all_nodes()) if f in user_files else None
-        read_file(f, graph, locations)
+        read_file(f, graph, locations, statements if f in user_files else None)
         h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
         if before is not None:
             own |= set(graph.all_nodes()) - before
-    shapes = Shapes(graph, h.hexdigest(), files, locations, with_project)
+    shapes = Shapes(graph, h.hexdigest(), files, locations, with_project, statements)
     if user_files:
         check_terms(graph, own, shapes.where)
         if check_targets(graph, own, shapes.where) == 0:
