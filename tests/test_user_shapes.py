@@ -125,6 +125,9 @@ def test_load_and_deposit_take_the_same_options(record_path, rules, tmp_path):
     assert code == 1 and "invalid" in out  # refused by the repository's rule
     code, out = run("load", str(record_path), "--store", str(store))
     assert code == 0
+    # now in the store, but not unchanged for other shapes: validated again, and refused
+    code, out = run("load", str(record_path), "--store", str(store), "--shapes", str(rules))
+    assert code == 1 and "thirty-signatories" in out and "0 unchanged" in out
     package = tmp_path / "p.zip"
     code, out = run(
         "deposit", str(record_path), "--out", str(package), "--date", "2026-11-26",

@@ -158,8 +158,11 @@ def ingest(
     base = store.base
 
     # A file whose bytes are already in the store is not validated again (unless forced):
-    # re-running a load over a large folder costs a hash per file, not a validation.
-    known = {} if force else store.digests()
+    # re-running a load over a large folder costs a hash per file, not a validation. With a
+    # repository's own shapes every file is validated again: the store does not record which
+    # shapes a file passed, and a file validated against other shapes is not unchanged
+    # (documents whose content is the same are still reported unchanged, and not rewritten).
+    known = {} if force or shapes is not None else store.digests()
     skipped: list[LoadResult] = []
     tasks = []
     for f in files:
