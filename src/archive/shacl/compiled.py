@@ -78,12 +78,6 @@ def _is_bnode(v: Node) -> bool:
     return t is BNode or (t is not URIRef and t is not Literal and isinstance(v, BNode))
 
 
-def _class_key(cls: Node) -> Node | str:
-    """What classes are compared by: an IRI's text (a plain str compares in C, an rdflib term in
-    Python), any other term itself (a str never equals a BNode or a Literal)."""
-    return str(cls) if type(cls) is URIRef else cls
-
-
 def _is_true(v: Node | None) -> bool:
     """Only the literal ``true`` (xsd:boolean) switches a boolean parameter on."""
     return isinstance(v, Literal) and v.datatype == XSD.boolean and str(v) == "true"
@@ -98,9 +92,7 @@ class _Data:
     """One document graph as the compiled shapes read it, and the state of one validation."""
 
     __slots__ = (
-        "_class_keys",
-        "_classes",
-        "_supers",
+        "_instances",
         "assumed",
         "doc",
         "inn",
@@ -164,51 +156,18 @@ class _Data:
         self.inn = inn
         self.rest = rest
         self.doc = doc
-        self._supers: dict[Node, set[Node]] = {}
-        self._classes: dict[Node, frozenset] = {}
-        self._class_keys: dict[Node | str, frozenset] = {}
+        self._instances: dict[Node, set[Node]] = {}
         self.memo: dict[tuple[Any, Node], bool] = {}
         self.stack: set[tuple[Any, Node]] = set()
         self.assumed = 0
 
-    def supers(self, cls: Node) -> set[Node]:
-        """``cls`` and everything it is an rdfs:subClassOf, transitively (cycle-safe)."""
-        found = self._supers.get(cls)
+    def is_instance(self, node: Node, cls: Node) -> bool:
+        """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph (the
+        instances of each class are gathered once per document, from the rdf:type index)."""
+        found = self._instances.get(cls)
         if found is None:
-            found = {cls}
-            todo = [cls]
-            out = self.out
-            while todo:
-                for up in out.get(todo.pop(), _EMPTY_D).get(_SUBCLASS, _EMPTY):
-                    if up not in found:
-                        found.add(up)
-                        todo.append(up)
-            self._supers[cls] = found
-        return found
-
-    def is_instance(self, node: Node, key: Node | str) -> bool:
-        """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph; ``key`` is
-        :func:`_class_key` of the class."""
-        classes = self._classes.get(node)
-        if classes is None:
-            if _is_literal(node):
-                return False
-            types = self.out.get(node, _EMPTY_D).get(_TYPE, _EMPTY)
-            if len(types) == 1:
-                classes = self.class_keys(next(iter(types)))
-            else:
-                classes = frozenset().union(*map(self.class_keys, types))
-            self._classes[node] = classes
-        return key in classes
-
-    def class_keys(self, cls: Node) -> frozenset:
-        """:func:`_class_key` of ``cls`` and of everything it is a subclass of."""
-        key = _class_key(cls)
-        found = self._class_keys.get(key)
-        if found is None:
-            found = frozenset(map(_class_key, self.supers(cls)))
-            self._class_keys[key] = found
-        return found
+            found = self._instances[cls] = self.instances(cls)
+        return node in found
 
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
@@ -338,13 +297,12 @@ class _Class(_ValueTest):
 
     def __init__(self, cls: Node) -> None:
         self.cls = cls
-        self.key = _class_key(cls)
 
     def test(self, data, v):
-        return data.is_instance(v, self.key)
+        return data.is_instance(v, self.cls)
 
     def results(self, data, shape, focus, values):
-        key = self.key
+        key = self.cls
         is_instance = data.is_instance
         bad = None
         for v in values:
@@ -355,7 +313,7 @@ class _Class(_ValueTest):
         return bad
 
     def ok(self, data, focus, values):
-        key = self.key
+        key = self.cls
         is_instance = data.is_instance
         for v in values:  # noqa: SIM110
             if not is_instance(v, key):
