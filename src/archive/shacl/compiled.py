@@ -116,14 +116,14 @@ class _Data:
         rest: dict[Node, list[tuple[Node, Node]]] = {}
         seen: dict[Any, tuple[Node | None, Node | None]] = {}  # a document repeats predicates
         for s, p, o in triples:
-            key = str(p) if type(p) is URIRef else p
-            pair = seen.get(key)
+            pair = seen.get(p)
             if pair is None:
                 if type(p) is URIRef:
+                    key = str(p)
                     pair = (fwd_text(key), inv_text(key))
                 else:
                     pair = (fwd_get(p), inv_get(p))
-                seen[key] = pair
+                seen[p] = pair
             fp, ip = pair
             if fp is None:
                 if every:  # sh:closed: the other properties, kept as they come (no index)
