@@ -104,7 +104,9 @@ def test_the_letters_entity_carries_senders_recipients_date_language_and_licence
     assert letter["inLanguage"] == "en"
     assert letter["license"] == {"@id": "https://creativecommons.org/licenses/by/4.0/"}
     assert len(letter["sender"]) == 26
-    assert len(letter["toRecipient"]) == 2 and len(letter["ccRecipient"]) == 5
+    assert len(letter["toRecipient"]) == 2 and len(letter["ccRecipient"]) == 4
+    group = letter["recipient"]  # the one copy to a group of office holders (arc:ccAudience)
+    assert graph[group["@id"]]["@type"] == "Audience"
     valls = graph["https://advocacy-archive.example/id/person/wikidata-Q10287"]
     assert (valls["@type"], valls["name"]) == ("Person", "Manuel Valls")
     assert graph["https://advocacy-archive.example/id/org/gisti"]["@type"] == "Organization"

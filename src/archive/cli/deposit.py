@@ -17,6 +17,8 @@ from archive.cli.common import (
     error_text,
     guarded,
     level_option,
+    load_user_shapes,
+    shapes_options,
     tei_files,
 )
 
@@ -89,6 +91,7 @@ TARGET_NAMES = ["bagit", "archivematica", "dspace", "dspace-sword", "eark"]
     help="How to print the result.",
 )
 @level_option
+@shapes_options
 @base_option
 @guarded
 def deposit(
@@ -106,6 +109,8 @@ def deposit(
     profile_path: str | None,
     output_format: str,
     level: str | None,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     base: str | None,
 ) -> None:
     """Validate TEI records and write one submission package for a digital library.
@@ -124,6 +129,7 @@ def deposit(
         raise UsageError("choose one of --zip and --tar")
     fmt = "zip" if as_zip else "tar" if as_tar else None
     paths = tei_files(tei)
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     profile = load_profile(Path(profile_path)) if profile_path else None
     try:
         result = build_package(
@@ -140,6 +146,7 @@ def deposit(
             group_identifier=group_identifier,
             profile=profile,
             level=level,
+            shapes=shapes,
         )
     except RecordsInvalid as exc:
         if output_format == "json":

@@ -25,6 +25,8 @@ from archive.cli.common import (
     fail,
     guarded,
     level_option,
+    load_user_shapes,
+    shapes_options,
     tei_files,
     write_output,
 )
@@ -214,6 +216,7 @@ def _stdout_is_terminal() -> bool:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @level_option
 @search_index_option
+@shapes_options
 @guarded
 def load_cmd(
     paths: tuple[str, ...],
@@ -227,6 +230,8 @@ def load_cmd(
     quiet: bool,
     level: str | None,
     search_index: Path | None,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     **opts: Any,
 ) -> None:
     """Validate, extract and load TEI files (or folders of them), one named graph each.
@@ -246,6 +251,7 @@ def load_cmd(
     from archive.store.ingest import ingest
 
     files = tei_files(paths)
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     store = open_from(opts, create=True)
     if bulk and store.backend != "embedded":
         store.close()
@@ -255,7 +261,7 @@ def load_cmd(
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console.real,
         transient=True,
         disable=quiet or not err_console.is_terminal,
     )
@@ -273,6 +279,7 @@ def load_cmd(
                 bulk=bulk,
                 on_file=lambda: progress.advance(task),
                 level=level,
+                shapes=shapes,
             )
             from archive.store.search import update_after_load  # issue 12: search index
 

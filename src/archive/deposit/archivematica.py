@@ -136,6 +136,7 @@ def check(
     base: str | None = None,
     tei: bool = True,
     level: str | None = None,
+    shapes: Any = None,
 ) -> None:
     """Archivematica's transfer rules (a standard transfer, or a bag laid out as one)."""
     prefix = ""
@@ -172,7 +173,7 @@ def check(
         from archive.deposit.validate import check_records
 
         records = [n for n in objects if n.endswith(".xml") and "/tei/" in f"/{n}"]
-        check_records(src, records, base, report, level=level)
+        check_records(src, records, base, report, level=level, shapes=shapes)
 
 
 def _adder(src: BagSource, report: Report):  # type: ignore[no-untyped-def]

@@ -191,7 +191,8 @@ def _read_bagit_txt(src: BagSource, out: BagContents) -> None:
         out.findings.append(
             src.finding(
                 "bag.bagit-txt-missing",
-                "bagit.txt is missing: without it this is not a bag (RFC 8493 §2.1.1)",
+                "bagit.txt, the bag declaration, is missing: without it this is not a bag "
+                "(RFC 8493 §2.1.1)",
                 name,
             )
         )

@@ -45,6 +45,7 @@ from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.serialize import canonical_turtle, serialize
 from archive.rdf.uris import default_base
 from archive.resources import data_dir
+from archive.shacl.shapesfile import Shapes
 from archive.tei.parse import TEI_NS, parse_bytes, read_limited
 from archive.validate import FileResult, validate_file
 
@@ -233,6 +234,7 @@ def build_package(
     ontology_dir: Path = ONTOLOGY_DIR,
     check: bool = True,
     level: str | None = None,
+    shapes: Shapes | None = None,
 ) -> PackageResult:
     """Validate the records, build the package for ``target`` beside ``out``, check it with the
     target's rules and rename it into place.
@@ -254,7 +256,7 @@ def build_package(
     clock = Clock.of(when)
     base = (base or default_base()).rstrip("/")
     profile = profile or default_profile()
-    records = validate_records(tei_paths, base, allow_invalid, clock, level)
+    records = validate_records(tei_paths, base, allow_invalid, clock, level, shapes)
     identity = package_identity(records)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
@@ -263,7 +265,7 @@ def build_package(
         payload = Payload(bagdir / "data", clock, list(source_organizations))
         for record in records:
             payload.add_record(record, derive_publishers=not source_organizations)
-        described = payload.finish(records.report, shapes_dir, ontology_dir)
+        described = payload.finish(records.report, shapes_dir, ontology_dir, shapes)
         identifiers = [d.uri for r in records for d in r.result.documents]
         description = _description(payload.records)
         payload.write_mets(identity, description, profile.identifier, bool(records.invalid))
@@ -385,15 +387,23 @@ def validate_records(
     allow_invalid: bool,
     clock: Clock | None = None,
     level: str | None = None,
+    shapes: Shapes | None = None,
 ) -> Records:
-    """Validate every record from the very bytes that will be packaged."""
+    """Validate every record from the very bytes that will be packaged, at the conformance
+    ``level`` and with ``shapes`` (a repository's own shapes) when given."""
     report = Report()
     items = []
     for path in tei_paths:
         data = read_limited(path)
         started = datetime.now(UTC)
         result = validate_file(
-            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True, level=level
+            path,
+            base,
+            label=f"data/tei/{path.name}",
+            data=data,
+            w3c_report=True,
+            level=level,
+            shapes=shapes,
         )
         items.append(Record(path, data, result, started, datetime.now(UTC)))
         report.merge(result.report)
@@ -507,9 +517,18 @@ class Payload:
             ),
         ]
 
-    def finish(self, report: Report, shapes_dir: Path, ontology_dir: Path) -> list[str]:
-        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file."""
-        if not _copy_tree(shapes_dir, self.root / "shapes"):
+    def finish(
+        self, report: Report, shapes_dir: Path, ontology_dir: Path, shapes: Shapes | None = None
+    ) -> list[str]:
+        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file.
+        With a repository's own shapes, the files the records were checked against are packaged
+        (``shapes/`` keeps their names; the project's only when they were used)."""
+        if shapes is not None:
+            for f in shapes.files:
+                target = self.root / "shapes" / f.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(f.read_bytes())
+        elif not _copy_tree(shapes_dir, self.root / "shapes"):
             raise DepositError(f"no SHACL shapes to package in {shapes_dir}")
         if not _copy_tree(ontology_dir, self.root / "ontology"):
             raise DepositError(f"no ontology files to package in {ontology_dir}")

@@ -148,6 +148,7 @@ def build_crate(inp: CrateInput) -> bytes:
             ("sender", doc.senders),
             ("toRecipient", doc.to),
             ("ccRecipient", doc.cc),
+            ("recipient", doc.cc_groups),  # a group has no room in ccRecipient's range
         ):
             if people:
                 entity[prop] = _refs([p.uri for p in people])

@@ -144,6 +144,7 @@ def check_saf(
     base: str | None = None,
     tei: bool = True,
     level: str | None = None,
+    shapes: Any = None,
 ) -> None:
     """DSpace's Simple Archive Format rules on an archive folder (or a zip of one)."""
     add = _adder(src, report)
@@ -199,7 +200,7 @@ def check_saf(
         from archive.deposit.validate import check_records
 
         tei_names = [n for n in records if _is_tei(src, n)]
-        check_records(src, tei_names, base, report, level=level)
+        check_records(src, tei_names, base, report, level=level, shapes=shapes)
 
 
 def _is_tei(src: BagSource, name: str) -> bool:
@@ -374,6 +375,7 @@ def check_sword(
     base: str | None = None,
     tei: bool = True,
     level: str | None = None,
+    shapes: Any = None,
 ) -> None:
     """The DSpace METS SIP profile on a SWORD v2 zip."""
     add = _adder(src, report)
@@ -461,4 +463,4 @@ def check_sword(
         from archive.deposit.validate import check_records
 
         tei_names = sorted(n for n in described & files if n.endswith(".xml") and _is_tei(src, n))
-        check_records(src, tei_names, base, report, level=level)
+        check_records(src, tei_names, base, report, level=level, shapes=shapes)

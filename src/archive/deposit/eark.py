@@ -305,6 +305,7 @@ def check(
     base: str | None = None,
     tei: bool = True,
     level: str | None = None,
+    shapes: Any = None,
 ) -> None:
     """CSIP structure rules, then the root and representation METS by CSIP and SIP rule ids."""
     add = _adder(src, report)
@@ -370,7 +371,7 @@ def check(
             for n in names
             if n.startswith("representations/") and "/data/" in n and n.endswith(".xml")
         )
-        check_records(src, records, base, report, level=level)
+        check_records(src, records, base, report, level=level, shapes=shapes)
 
 
 def _read(src: BagSource, name: str, add: Add) -> etree._Element | None:

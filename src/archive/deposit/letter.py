@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from rdflib import RDF, URIRef
 
 from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import SCHEMA
+from archive.rdf.namespaces import ARC, SCHEMA
 from archive.rdf.summary import label
 
 # schema.org types a party can have, most specific first as RO-Crate readers expect them
@@ -45,11 +45,12 @@ class Document:
     senders: list[Party] = field(default_factory=list)
     to: list[Party] = field(default_factory=list)
     cc: list[Party] = field(default_factory=list)
+    cc_groups: list[Party] = field(default_factory=list)  # schema:Audience sent a copy
 
     @property
     def parties(self) -> list[Party]:
         seen: dict[str, Party] = {}
-        for party in [*self.senders, *self.to, *self.cc]:
+        for party in [*self.senders, *self.to, *self.cc, *self.cc_groups]:
             seen.setdefault(party.uri, party)
         return list(seen.values())
 
@@ -81,6 +82,7 @@ def describe(doc: DocumentGraph, licences: Sequence[str], languages: Sequence[st
         senders=parties(SCHEMA.sender),
         to=parties(SCHEMA.toRecipient),
         cc=parties(SCHEMA.ccRecipient),
+        cc_groups=parties(ARC.ccAudience),
     )
 
 
@@ -89,6 +91,6 @@ def addressees(doc: Document) -> str:
     parts = []
     if doc.to:
         parts.append("Addressed to " + ", ".join(p.name for p in doc.to))
-    if doc.cc:
-        parts.append(("copies to " if parts else "Copies to ") + ", ".join(p.name for p in doc.cc))
+    if copies := [*doc.cc, *doc.cc_groups]:
+        parts.append(("copies to " if parts else "Copies to ") + ", ".join(p.name for p in copies))
     return "; ".join(parts)

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from archive.deposit import archivematica, dspace, eark
 from archive.deposit.bag import LimitExceeded, Limits, MemberUnreadable, open_source
@@ -38,7 +39,7 @@ class Target:
     formats: tuple[str, ...]
     description: str
     layout: Callable[[Staged], str] | None = None  # writes the package; returns a summary
-    check: Callable[..., None] | None = None  # (src, report, base, tei, level) -> None
+    check: Callable[..., None] | None = None  # (src, report, base, tei, level, shapes)
     flat_archive: bool = False  # zip members are the package itself, not one base folder
 
 
@@ -159,15 +160,16 @@ def validate(
     profile: Profile | None = None,
     limits: Limits | None = None,
     level: str | None = None,
+    shapes: Any = None,
 ) -> Report:
     """Check a package with the rules of ``target`` (detected from its layout when None);
-    its records at the conformance ``level`` (archive.tei.levels)."""
+    its records at the conformance ``level`` (archive.tei.levels), with ``shapes`` when given."""
     name = target or detect(Path(path)) or "bagit"
     spec = get(name)
     if spec.check is None:
         plain = None if target is None else False
         return validate_package(path, base=base, tei=tei, profile=profile, limits=limits,
-                                plain=plain, level=level)  # fmt: skip
+                                plain=plain, level=level, shapes=shapes)  # fmt: skip
     report = Report(files=[str(path)])
     try:
         src = open_source(Path(path), limits, flat=spec.flat_archive)
@@ -177,7 +179,7 @@ def validate(
     with src:
         report.extend(src.findings)
         try:
-            spec.check(src, report, base=base, tei=tei, level=level)
+            spec.check(src, report, base=base, tei=tei, level=level, shapes=shapes)
         except LimitExceeded as exc:
             report.add(src.finding(exc.rule, str(exc)))
         except MemberUnreadable as exc:

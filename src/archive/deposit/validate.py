@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from archive.deposit import crate, mets
 from archive.deposit.bag import (
@@ -78,6 +79,7 @@ def validate_package(
     limits: Limits | None = None,
     plain: bool | None = None,
     level: str | None = None,
+    shapes: Any = None,
 ) -> Report:
     """Validate a package (bag folder, ``.zip`` or ``.tar``): one report, every finding.
 
@@ -94,7 +96,7 @@ def validate_package(
         report.add(Finding(exc.rule, Severity.ERROR, str(exc), Layer.BAG, file=str(path)))
         return report
     try:
-        return _validate(src, base, tei, profile, plain, level)
+        return _validate(src, base, tei, profile, plain, level=level, shapes=shapes)
     finally:
         src.close()
 
@@ -114,6 +116,7 @@ def _validate(
     profile: Profile | None,
     plain: bool | None,
     level: str | None = None,
+    shapes: Any = None,
 ) -> Report:
     report = Report(files=[src.display])
     try:
@@ -174,7 +177,7 @@ def _validate(
         _check_metadata(src, bag, facts, report)
         _check_rdf(src, bag, report)
         if tei:
-            _check_records(src, bag, base, report, level)
+            _check_records(src, bag, base, report, level=level, shapes=shapes)
     except LimitExceeded as exc:
         report.add(src.finding(exc.rule, str(exc)))
     except MemberUnreadable as exc:
@@ -304,7 +307,12 @@ def _check_rdf(src: BagSource, bag: BagContents, report: Report) -> None:
 
 
 def _check_records(
-    src: BagSource, bag: BagContents, base: str | None, report: Report, level: str | None = None
+    src: BagSource,
+    bag: BagContents,
+    base: str | None,
+    report: Report,
+    level: str | None = None,
+    shapes: Any = None,
 ) -> None:
     """The TEI and SHACL layers on each record, located as ``package!data/tei/file.xml``."""
     names = _tei_files(bag)
@@ -327,6 +335,7 @@ def _check_records(
         report,
         {n: nq for n in names if (nq := f"data/rdf/{Path(n).stem}.nq") in payload},
         level=level,
+        shapes=shapes,
     )
 
 
@@ -337,8 +346,10 @@ def check_records(
     report: Report,
     packaged_nquads: dict[str, str] | None = None,
     level: str | None = None,
+    shapes: Any = None,
 ) -> None:
-    """The full record validation on TEI members of any package, findings located inside it.
+    """The full record validation on TEI members of any package, findings located inside it,
+    at the conformance ``level`` and with ``shapes`` (a repository's own) when given.
 
     ``packaged_nquads`` maps a TEI member to the N-Quads member packaged with it, which must
     equal what this version extracts (else ``package.rdf-differs``).
@@ -357,7 +368,7 @@ def check_records(
             target.write_bytes(src.read(name, max_bytes()))
             staged[name] = target
         for name, path in staged.items():
-            result = validate_file(path, base, label=src.location(name), level=level)
+            result = validate_file(path, base, label=src.location(name), level=level, shapes=shapes)
             report.merge(result.report)
             report.files = [f for f in report.files if f != result.label]
             packaged = packaged_nquads.get(name)

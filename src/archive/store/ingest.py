@@ -42,7 +42,13 @@ class InvalidFile:
             return "no document could be extracted"
         errors = self.report.errors()
         shown = "; ".join(
-            f"[{f.rule}] {f.message}" + (f" (line {f.line})" if f.line else "")
+            f"[{f.rule}] {f.message}"
+            + (f" (line {f.line})" if f.line else "")
+            + (
+                " [also: " + ", ".join(dict.fromkeys(e.rule for e in f.echoes)) + "]"
+                if f.echoes
+                else ""
+            )
             for f in errors[:limit]
         )
         more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""
@@ -85,14 +91,24 @@ class IngestReport:
         return 1 if self.failed or self.rejected else 0
 
 
-def validate_for_load(task: tuple[str, str | None, bool, str | None]) -> FileResult:
+def validate_for_load(task: tuple[str, str | None, bool, str | None, Any]) -> FileResult:
     """Validate one file (in a worker); what comes back must pickle (no lxml tree)."""
-    path, base, allow_invalid, level = task
-    result = validate_readable(Path(path), base, tei_all="auto", level=level)
+    path, base, allow_invalid, level, shapes = task
+    result = validate_readable(Path(path), base, tei_all="auto", level=level, shapes=shapes)
     result.parsed = None
     if not result.report.valid and not allow_invalid:
         result.documents = []
     return result
+
+
+def _compile_before_fork(shapes: Any) -> None:
+    """Compile the schemas and shapes once, in this process: forked workers inherit them, so
+    a folder of files compiles nothing twice."""
+    from archive.shacl.run import compile_shapes
+    from archive.tei import schema
+
+    schema.project_schema()
+    compile_shapes(shapes)
 
 
 def bounded_map(
@@ -133,8 +149,10 @@ def ingest(
     bulk: bool | None = None,
     on_file: Callable[[], None] | None = None,
     level: str | None = None,
+    shapes: Any = None,
 ) -> IngestReport:
-    """Validate, extract and load files and folders; ``on_file`` is called once per file."""
+    """Validate, extract and load files and folders; ``on_file`` is called once per file.
+    ``shapes``: a repository's own shapes (:func:`archive.shacl.load_shapes_files`)."""
     started = time.perf_counter()
     level = level_from(level).value  # an unknown level stops here, before anything is read
     files = [str(f) for f in expand_paths(paths)]
@@ -144,8 +162,11 @@ def ingest(
     base = store.base
 
     # A file whose bytes are already in the store is not validated again (unless forced):
-    # re-running a load over a large folder costs a hash per file, not a validation.
-    known = {} if force else store.digests()
+    # re-running a load over a large folder costs a hash per file, not a validation. With a
+    # repository's own shapes every file is validated again: the store does not record which
+    # shapes a file passed, and a file validated against other shapes is not unchanged
+    # (documents whose content is the same are still reported unchanged, and not rewritten).
+    known = {} if force or shapes is not None else store.digests()
     skipped: list[LoadResult] = []
     tasks = []
     for f in files:
@@ -157,7 +178,7 @@ def ingest(
                 for g, n in known[digest]
             )
         else:
-            tasks.append((f, base, allow_invalid, level))
+            tasks.append((f, base, allow_invalid, level, shapes))
 
     def feed(outcomes: Iterator[FileResult]) -> Iterator[Any]:
         for result in outcomes:
@@ -176,6 +197,7 @@ def ingest(
         if n_jobs == 1 or len(tasks) <= PARALLEL_FROM:
             yield from feed(map(validate_for_load, tasks))
         else:
+            _compile_before_fork(shapes)
             with ProcessPoolExecutor(n_jobs) as pool:
                 yield from feed(bounded_map(pool, validate_for_load, tasks, window=8 * n_jobs))
 
