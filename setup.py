@@ -15,7 +15,7 @@ DATA = {
     "shapes": "*.ttl",
     "ontology": "*",
     "queries": "**/*.rq",
-    "tei": "archive-tei.rng",
+    "tei": ("archive-tei.rng", "cmif/*"),
     "deposit": "**/*",
 }
 
@@ -26,8 +26,9 @@ class BuildWithData(build_py):
         if self.editable_mode:
             return  # an editable install reads the repository folders directly
         target = Path(self.build_lib) / "archive" / "_data"
-        for folder, pattern in DATA.items():
-            for source in sorted((HERE / folder).glob(pattern)):
+        for folder, patterns in DATA.items():
+            globs = (patterns,) if isinstance(patterns, str) else patterns
+            for source in sorted(s for p in globs for s in (HERE / folder).glob(p)):
                 if source.is_file():
                     dest = target / folder / source.relative_to(HERE / folder)
                     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -68,7 +68,7 @@ def test_to_whom_and_copies(store):
     assert to == [("Bernard Cazeneuve",), ("Manuel Valls",)]
     cc = ask(
         store,
-        f"""SELECT ?r ?label WHERE {{ {DOC} schema:ccRecipient ?r .
+        f"""SELECT ?r ?label WHERE {{ {DOC} schema:ccRecipient|arc:ccAudience ?r .
         OPTIONAL {{ ?r schema:name ?n }} OPTIONAL {{ ?m org:member ?r ; rdfs:label ?o }}
         BIND(COALESCE(?n, ?o) AS ?label) }}""",
     )
@@ -373,3 +373,53 @@ def test_the_tool_is_one_agent_across_documents(record_path, tmp_path):
     (doc,) = extract_file(record_path).documents
     agents = {s for s, p, o in doc.triples if p == RDF.type and o == PROV.SoftwareAgent}
     assert {str(a) for a in agents} == {f"{B}/id/agent/archive-{__version__}"}
+
+
+# --- the record and the profile (issue 11) ------------------------------------------------------
+
+
+def test_bessons_office_is_the_letters_claim_not_a_fact(store):
+    held = ask(store, f"SELECT ?post WHERE {{ <{B}/id/person/eric-besson> org:holds ?post }}")
+    assert held == []
+    assert ask(store, f"SELECT ?m WHERE {{ ?m org:member <{B}/id/person/eric-besson> }}") == []
+    claims = ask(
+        store,
+        f"""SELECT ?doc ?role ?text WHERE {{ ?c a schema:Claim ; schema:appearance ?doc ;
+        schema:about <{B}/id/person/eric-besson> ; org:role ?role ; schema:text ?text }}""",
+    )
+    assert claims == [
+        (
+            f"{B}/id/document/calais-2014-07-10",
+            f"{B}/id/concept/role-minister-of-the-interior",
+            "preceding minister of the interior",
+        )
+    ]
+
+
+def test_the_group_in_copy_is_in_range(store):
+    # schema:ccRecipient ranges over Person, Organization, ContactPoint: never an Audience
+    assert (
+        ask(store, f"SELECT ?r WHERE {{ {DOC} schema:ccRecipient ?r . ?r a schema:Audience }}")
+        == []
+    )
+    groups = ask(store, f"SELECT ?r WHERE {{ {DOC} arc:ccAudience ?r ; schema:recipient ?r }}")
+    assert groups == [(f"{B}/id/group/libe-vice-presidents",)]
+
+
+def test_the_translation_is_dated_by_its_original(store):
+    assert ask(store, f"SELECT ?d WHERE {{ {DOC} schema:dateCreated ?d }}") == []
+    assert ask(store, f"SELECT ?u WHERE {{ {DOC} arc:ownDateUnknown ?u }}") == [("true",)]
+    original = ask(
+        store, f"SELECT ?d WHERE {{ {DOC} schema:translationOfWork/schema:dateCreated ?d }}"
+    )
+    assert original == [("2014-07-10",)]
+
+
+def test_departements_by_number_resolved_alike(store):
+    codes = ask(
+        store,
+        f"""SELECT ?place ?v WHERE {{ VALUES ?place {{ <{B}/id/place/dept-59>
+        <{B}/id/place/pas-de-calais> }} ?place schema:identifier ?pv .
+        ?pv schema:propertyID "INSEE" ; schema:value ?v }}""",
+    )
+    assert codes == [(f"{B}/id/place/dept-59", "59"), (f"{B}/id/place/pas-de-calais", "62")]

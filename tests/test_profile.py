@@ -118,7 +118,7 @@ def test_context_terms_are_declared_and_round_trip(record_path, declared):
 
 def test_profile_page_is_generated_from_the_ontology():
     assert PAGE.read_text(encoding="utf-8") == render(), (
-        "docs/profile.md is stale: run python -m archive.profiledoc"
+        "docs/profile.md is stale: run python -m archive.rdf.profiledoc"
     )
 
 

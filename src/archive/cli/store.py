@@ -24,6 +24,9 @@ from archive.cli.common import (
     err_console,
     fail,
     guarded,
+    level_option,
+    load_user_shapes,
+    shapes_options,
     tei_files,
     write_output,
 )
@@ -95,6 +98,29 @@ def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+# --- the search index beside the store (issue 12): a small hook after load, remove, reindex ---
+
+search_index_option = click.option(
+    "--search-index",
+    envvar="ARCHIVE_SEARCH_INDEX",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The search index kept beside the store (default: STORE.search.sqlite beside an "
+    "embedded store; a file per endpoint in the user's data folder for a server).",
+)
+
+
+def keep_search_index(action: Callable[[], object], what: str) -> None:
+    """Run one search-index update; a failure is a warning (the store is already written)."""
+    try:
+        action()
+    except Exception as exc:  # the store's work is done: never fail the command for this
+        err_console.print(
+            f"warning: the search index could not be updated after {what} ({exc}); "
+            "run `archive reindex`"
+        )
 
 
 def open_from(opts: dict[str, Any], create: bool = False, read: bool = False):
@@ -215,6 +241,9 @@ def _stdout_is_terminal() -> bool:
     help="The report at the end.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@level_option
+@search_index_option
+@shapes_options
 @guarded
 def load_cmd(
     paths: tuple[str, ...],
@@ -226,6 +255,10 @@ def load_cmd(
     bulk: bool | None,
     fmt: str,
     quiet: bool,
+    level: str | None,
+    search_index: Path | None,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     **opts: Any,
 ) -> None:
     """Validate, extract and load TEI files (or folders of them), one named graph each.
@@ -246,6 +279,7 @@ def load_cmd(
 
     files = tei_files(paths)
     total = len(distinct_files(files))
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     store = open_from(opts, create=True)
     if bulk and store.backend != "embedded":
         store.close()
@@ -255,7 +289,7 @@ def load_cmd(
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console.real,
         transient=True,
         disable=quiet or not err_console.is_terminal,
     )
@@ -272,6 +306,13 @@ def load_cmd(
                 atomic=atomic,
                 bulk=bulk,
                 on_file=lambda: progress.advance(task),
+                level=level,
+                shapes=shapes,
+            )
+            from archive.store.search import update_after_load  # issue 12: search index
+
+            keep_search_index(
+                lambda: update_after_load(store, report.results, search_index), "the load"
             )
         finally:
             store.close()
@@ -281,6 +322,7 @@ def load_cmd(
             "store": store.location,
             "files": report.files,
             "seconds": round(report.seconds, 2),
+            "level": report.level,
             "documents": counts,
             "invalid_files": [i.to_dict() for i in report.invalid],
             "failed_documents": [r.to_dict() for r in report.failed],
@@ -308,7 +350,14 @@ def load_cmd(
                 f"interrupted: {report.not_attempted} file(s) not attempted; every document "
                 "loaded is whole. Run the same command again to load the rest."
             )
+        click.echo(_level_line(report.level))
     raise SystemExit(report.exit_code)
+
+
+def _level_line(level: str) -> str:
+    from archive.tei.levels import Level, how_to_choose
+
+    return f"level: {level} ({Level(level).description}); {how_to_choose()}"
 
 
 # --- remove, list, stats, reindex --------------------------------------------------------------
@@ -317,22 +366,32 @@ def load_cmd(
 @click.command("remove")
 @click.argument("documents", nargs=-1, required=True, metavar="DOCUMENT...")
 @store_options
+@search_index_option
 @guarded
-def remove_cmd(documents: tuple[str, ...], **opts: Any) -> None:
+def remove_cmd(documents: tuple[str, ...], search_index: Path | None, **opts: Any) -> None:
     """Remove documents (by slug, document URI or graph URI) with their graphs.
 
     Each leaves a tombstone (document, slug, graph, when it was removed) for harvesters; loading
     the document again clears it.
     """
+    from archive.store.search import update_after_remove  # issue 12: search index
+
     with open_from(opts) as store:
         store.repair()
         print_notes(store)
         missing = [d for d in documents if store.find(d) is None]
         if missing:
             fail(f"not in the store: {', '.join(missing)} (nothing was removed)")
-        for ref in documents:
-            info = store.remove(ref)
-            click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+        removed = []
+        try:
+            for ref in documents:
+                info = store.remove(ref)
+                removed.append(info.graph)
+                click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+        finally:
+            keep_search_index(
+                lambda: update_after_remove(store, removed, search_index), "the removal"
+            )
 
 
 @click.command("list")
@@ -443,18 +502,23 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
 
 @click.command("reindex")
 @store_options
+@search_index_option
 @guarded
-def reindex_cmd(**opts: Any) -> None:
-    """Recompute the count indexes (co-signatories, addressee-years) and the merged graph
-    from the documents."""
+def reindex_cmd(search_index: Path | None, **opts: Any) -> None:
+    """Recompute the count indexes (co-signatories, addressee-years), the merged graph and the
+    search index from the documents."""
+    from archive.store.search import index_path, rebuild_index  # issue 12: search index
+
     with open_from(opts) as store:
         store.repair()
         print_notes(store)
         sizes = store.rebuild_index()
         merged = store.rebuild_merged()
-    for name, n in sizes.items():
-        click.echo(f"{name} index rebuilt: {n} keys")
-    click.echo(f"merged graph rebuilt: {merged} triples")
+        for name, n in sizes.items():
+            click.echo(f"{name} index rebuilt: {n} keys")
+        click.echo(f"merged graph rebuilt: {merged} triples")
+        counts = rebuild_index(store, search_index)
+        click.echo(f"search index rebuilt: {counts} ({index_path(store, search_index)})")
 
 
 @click.command("repair")

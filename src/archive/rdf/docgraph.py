@@ -34,6 +34,7 @@ class DocumentGraph:
     title: str | None = None
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # node URI -> TEI line it came from
+    kind: str = "document"  # or "authority": a personography, placeography ... (no document)
 
     def __len__(self) -> int:
         return len(self.triples)

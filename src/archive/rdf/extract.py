@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from lxml import etree
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -28,6 +29,7 @@ from archive import TOOL_NAME, __version__
 from archive.errors import ArchiveError
 from archive.findings import Finding, Layer, Severity
 from archive.rdf.docgraph import DocumentGraph, Triple
+from archive.rdf.geo import read_geo
 from archive.rdf.namespaces import (
     ARC,
     CITO,
@@ -43,7 +45,7 @@ from archive.rdf.namespaces import (
     XSD,
 )
 from archive.rdf.profile import (
-    AUTHORITY_PREFIXES,
+    AUTHORITIES,
     AUTHORITY_RANK,
     DOCUMENT_TYPE_LABELS,
     DOCUMENT_TYPES,
@@ -55,7 +57,7 @@ from archive.rdf.profile import (
 )
 from archive.rdf.uris import URIs, safe_slug, short_hash, slugify
 from archive.tei.integrity import iso_date_problem
-from archive.tei.parse import TEI_NS, XML_ID, ParsedXML, lang_of, local_name, parse_file
+from archive.tei.parse import TEI_NS, XML_ID, XML_LANG, ParsedXML, lang_of, local_name, parse_file
 from archive.tei.pointers import (
     Pointer,
     classify,
@@ -147,6 +149,37 @@ def text_of(el: etree._Element, skip_notes: bool = True) -> str:
     return normalise_space("".join(parts))
 
 
+NAME_PARTS = ("roleName", "forename", "addName", "nameLink", "surname", "genName")
+# Languages in which the family name comes first in ordinary use.
+SURNAME_FIRST_LANGS = ("zh", "ja", "ko", "vi", "hu", "mn")
+
+
+def display_name(el: etree._Element) -> str:
+    """A name as it is read: a persName built from forename/surname in natural order.
+
+    Markup order is not reading order: ``<surname>Edgeworth</surname>, <forename>Maria</forename>``
+    is a sorted form, read "Maria Edgeworth". The written form is kept where it is the intention:
+    ``persName/@type="sort"``, or a language whose names put the family name first.
+    """
+    parts = [
+        (local_name(c), text_of(c))
+        for c in el
+        if isinstance(c.tag, str) and local_name(c) in NAME_PARTS and text_of(c)
+    ]
+    names = [n for n, _ in parts]
+    if (
+        local_name(el) != "persName"
+        or "surname" not in names
+        or "forename" not in names
+        or names.index("surname") > names.index("forename")
+        or (el.get("type") or "").lower() in ("sort", "sorted", "inverted")
+        or (lang_of(el) or "").split("-")[0].lower() in SURNAME_FIRST_LANGS
+    ):
+        return text_of(el)
+    ordered = [text for kind in NAME_PARTS for n, text in parts if n == kind]
+    return " ".join(ordered)
+
+
 def typed_date(value: str | None) -> Literal | None:
     """ISO 8601 value -> xsd:date / gYearMonth / gYear / dateTime literal, or None."""
     if not value:
@@ -169,13 +202,50 @@ def ni_uri(sha256_hex: str) -> URIRef:
     return URIRef(f"ni:///sha-256;{digest}")
 
 
-def authority_slug(uri: str) -> str | None:
-    for prefix, name in AUTHORITY_PREFIXES:
-        if uri.startswith(prefix):
-            local = uri[len(prefix) :].strip("/")
-            if local:
-                return f"{name}-{safe_slug(local.replace('/', '-'))}"
+def authority_of(uri: str) -> tuple[str, str, str] | None:
+    """(authority, identifier, canonical URI) of an authority URI in any of its forms."""
+    for name, pattern, template in AUTHORITIES:
+        m = pattern.match(uri.strip())
+        if m:
+            return name, m[1], template.format(m[1])
     return None
+
+
+def authority_slug(uri: str) -> str | None:
+    found = authority_of(uri)
+    return f"{found[0]}-{safe_slug(found[1])}" if found else None
+
+
+def iri_problem(value: str) -> str | None:
+    """Why a string is not an absolute IRI (RFC 3987, as pyoxigraph parses it), or None."""
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        return "has no scheme (it is not an absolute IRI)"
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        return f"is not a valid IRI ({exc})"
+    return None
+
+
+def key_authority(key: str | None) -> str | None:
+    """An authority IRI that a ``@key`` gives: a URI of a known authority, a prefixed
+    identifier (``gnd:118540238``, ``viaf:12345``, ``wikidata:Q42``) or a bare Wikidata item
+    (``Q42``). Any other key is a project's own identifier."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    if authority_of(key):
+        return normalise_uri(key)
+    prefix, sep, local = key.partition(":")
+    if sep and prefix.lower() in IDNO_TEMPLATES and re.fullmatch(r"[A-Za-z0-9-]+", local):
+        return normalise_uri(IDNO_TEMPLATES[prefix.lower()].format(local))
+    if re.fullmatch(r"Q[1-9]\d*", key):
+        return normalise_uri(IDNO_TEMPLATES["wikidata"].format(key))
+    return None
+
+
+LANG_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+ARCHIVE_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _authority_rank(uri: str) -> tuple[int, str]:
@@ -185,9 +255,11 @@ def _authority_rank(uri: str) -> tuple[int, str]:
 
 
 def normalise_uri(uri: str) -> str:
+    """``http://schema.org/`` as ``https://``; an authority URI in its canonical form."""
     if uri.startswith(SCHEMA_HTTP):
         return str(SCHEMA) + uri[len(SCHEMA_HTTP) :]
-    return uri
+    found = authority_of(uri)
+    return found[2] if found else uri
 
 
 @lru_cache(maxsize=32)
@@ -213,15 +285,63 @@ class _FileContext:
         self.ids = id_index(self.root)
         self.prefixes = prefix_defs(self.root)
         self.sha256 = hashlib.sha256(parsed.data).hexdigest()
+        self.findings: list[Finding] = []
+        self._entities: dict[tuple[str, int], Entity] = {}
+        self._named: dict[tuple[str, str], URIRef] = {}  # (kind, name) -> node, in this file
         idno = self.root.find(
             f"{T}teiHeader/{T}fileDesc/{T}publicationStmt/{T}idno[@type='archive']"
         )
-        self.archive_slug = normalise_space(idno.text or "") if idno is not None else ""
+        given = normalise_space(idno.text or "") if idno is not None else ""
+        self.archive_slug = self._document_slug(given, idno, '<idno type="archive">')
         self.project_practice = bool(self.archive_slug)
         name = parsed.path.stem if parsed.path else "document"
-        self.file_slug = self.archive_slug or slugify(self.root.get(XML_ID) or name)
-        self.findings: list[Finding] = []
-        self._entities: dict[tuple[str, int], Entity] = {}
+        xml_id = self.root.get(XML_ID)
+        if self.archive_slug:
+            self.file_slug = self.archive_slug
+        elif xml_id:
+            self.file_slug = self._document_slug(xml_id, self.root, "TEI/@xml:id")
+        else:
+            self.file_slug = self._document_slug(name, self.root, "the file name")
+        if given and xml_id and xml_id != given:
+            self.finding(
+                "extract.id-mismatch",
+                Severity.WARNING,
+                f'TEI/@xml:id "{xml_id}" and <idno type="archive">{given}</idno> disagree; '
+                f"the document is identified by the idno ({self.archive_slug})",
+                idno,
+                value=xml_id,
+            )
+
+    def _document_slug(self, given: str, el: etree._Element | None, source: str) -> str:
+        """A document slug that obeys the archive's rule (lower case ASCII letters and digits,
+        single hyphens), and a finding that says why when the source's value does not."""
+        if not given or ARCHIVE_SLUG.match(given):
+            return given
+        slug = slugify(given)
+        self.finding(
+            "extract.slug-rule",
+            Severity.INFO if source == "the file name" else Severity.WARNING,
+            f'{source} "{given}" does not follow the archive\'s slug rule (lower case letters '
+            f"and digits separated by single hyphens); the document's slug is {slug!r}",
+            el,
+            value=given,
+        )
+        return slug
+
+    def iri(self, value: str, el: etree._Element | None, attr: str) -> str | None:
+        """``value`` if it is an absolute IRI, else a finding with its line and ``None``."""
+        problem = iri_problem(value)
+        if problem is None:
+            return value
+        where = f"<{local_name(el)} {attr}>" if el is not None else attr
+        self.finding(
+            "extract.malformed-iri",
+            Severity.WARNING,
+            f"{where}: {value!r} {problem}; ignored",
+            el,
+            value=value,
+        )
+        return None
 
     def finding(
         self,
@@ -232,9 +352,9 @@ class _FileContext:
         **kw: str | None,
     ) -> None:
         line = el.sourceline if el is not None else None
-        self.findings.append(
-            Finding(rule, severity, message, Layer.EXTRACT, file=self.file, line=line, **kw)
-        )
+        found = Finding(rule, severity, message, Layer.EXTRACT, file=self.file, line=line, **kw)
+        if found not in self.findings:  # an entry described in many documents: said once
+            self.findings.append(found)
 
     # -- entities -------------------------------------------------------------------------
 
@@ -265,26 +385,39 @@ class _FileContext:
         return entity
 
     def entry_authorities(self, entry: etree._Element) -> Iterator[str]:
+        """The authority IRIs of an entry, canonical: from its idno (a URI, or a bare number
+        typed VIAF, GND ...), its @sameAs / @ref / @key, and the @ref of its names."""
         for idno in entry.findall(f"{T}idno"):
             value = normalise_space(idno.text or "")
             kind = (idno.get("type") or "").lower()
             if not value:
                 continue
             if re.match(r"^https?://", value):
-                yield normalise_uri(value)
-            elif kind in IDNO_TEMPLATES and re.fullmatch(r"[A-Za-z0-9]+", value):
-                yield IDNO_TEMPLATES[kind].format(value)
+                if self.iri(value, idno, "text"):
+                    yield normalise_uri(value)
+            elif kind in IDNO_TEMPLATES and re.fullmatch(r"[A-Za-z0-9-]+", value):
+                yield normalise_uri(IDNO_TEMPLATES[kind].format(value))
         for attr in ("sameAs", "ref"):
             for value in split_pointers(entry.get(attr)):
                 ptr = classify(value, self.prefixes)
-                if ptr.kind in ("uri", "prefixed") and re.match(r"^https?://", ptr.target):
+                if (
+                    ptr.kind in ("uri", "prefixed")
+                    and re.match(r"^https?://", ptr.target)
+                    and self.iri(ptr.target, entry, f"@{attr}")
+                ):
                     yield normalise_uri(ptr.target)
+        key = key_authority(entry.get("key"))
+        if key:
+            yield key
         for name in entry:  # persName/orgName/placeName with @ref to an authority
             if isinstance(name.tag, str) and local_name(name) in NAME_KINDS:
                 for value in split_pointers(name.get("ref")):
                     ptr = classify(value, self.prefixes)
                     if ptr.kind == "uri" and authority_slug(ptr.target):
                         yield normalise_uri(ptr.target)
+                key = key_authority(name.get("key"))
+                if key:
+                    yield key
 
     def resolve(self, el: etree._Element, scope_slug: str) -> list[Entity]:
         """Entities a name (or rs, title, bibl) points at; a finding for what it cannot use."""
@@ -322,7 +455,8 @@ class _FileContext:
                 if entity:
                     out.append(entity)
             elif ptr.kind in ("uri", "prefixed"):
-                uris.append(normalise_uri(ptr.target))
+                if self.iri(ptr.target, el, "@ref"):
+                    uris.append(normalise_uri(ptr.target))
             else:
                 self.finding(
                     "extract.unresolvable-ref",
@@ -353,16 +487,31 @@ class _FileContext:
                 "it names (use persName, orgName, placeName or rs/@type); ignored",
                 el,
             )
-        if not out and not values:
+        if not out and not uris:
             key = el.get("key")
-            if key and kind:
+            authority = key_authority(key)
+            if authority and kind:
+                slug = authority_slug(authority)
+                out.append(Entity(kind, URIRef(self.uris.thing(kind, slug)), None, (authority,)))  # type: ignore[arg-type]
+            elif key and kind:
                 scope = self.file_slug if not self.project_practice else ""
                 slug = f"{scope}-key-{safe_slug(key)}" if scope else f"key-{safe_slug(key)}"
                 out.append(Entity(kind, URIRef(self.uris.thing(kind, slug)), None))
-            elif kind and text_of(el):
-                slug = f"{scope_slug}-{slugify(text_of(el))}"
-                out.append(Entity(kind, URIRef(self.uris.thing(kind, slug)), None, scoped=True))
+            elif kind and not values and display_name(el):
+                out.append(self.named(kind, display_name(el)))
         return out
+
+    def named(self, kind: str, name: str) -> Entity:
+        """A thing known only by its name: one node per kind and name in this file (a CMIF
+        file names one addressee in many letters), never joined across files."""
+        key = (kind, " ".join(name.casefold().split()))
+        uri = self._named.get(key)
+        if uri is None:
+            uri = URIRef(self.uris.thing(kind, f"{self.file_slug}-{slugify(name)}"))
+            if uri in self._named.values():  # another name with the same slug ("Müller", "Muller")
+                uri = URIRef(f"{uri}-{short_hash(key[1], 6)}")
+            self._named[key] = uri
+        return Entity(kind, uri, None, scoped=True)
 
     def _cross_file(self, el: etree._Element, ptr: Pointer, value: str) -> Entity | None:
         path = resolve_file(self.parsed.path, ptr.target)
@@ -440,9 +589,25 @@ class _DocBuilder:
             self._seen.add(t)
             self.triples.append(t)
 
+    def value(self, s: Node, p: Node) -> Node | None:
+        return next((o for s2, p2, o in self.triples if s2 == s and p2 == p), None)
+
     def literal(self, s: Node, p: Node, text: str | None, lang: str | None = None) -> None:
         text = normalise_space(text or "")
         if text:
+            if lang and not LANG_TAG.match(lang):
+                self.ctx.finding(
+                    "extract.bad-language-tag",
+                    Severity.WARNING,
+                    f'xml:lang="{lang}" is not a BCP 47 language tag; the text is kept without '
+                    "a language",
+                    next(
+                        (e for e in self.ctx.root.iter() if e.get(XML_LANG) == lang),
+                        self.ctx.root,
+                    ),
+                    value=lang,
+                )
+                lang = None
             self.add(s, p, Literal(text, lang=lang or None))
 
     def name_from(self, s: Node, el: etree._Element | None) -> None:
@@ -488,7 +653,7 @@ class _DocBuilder:
         main_done = False
         has_main = any(n.get("type") in (None, "main", "full", "reg") for n in names)
         for n in names:
-            text = text_of(n)
+            text = display_name(n)
             if not text:
                 continue
             if not main_done and (n.get("type") in (None, "main", "full", "reg") or not has_main):
@@ -496,8 +661,12 @@ class _DocBuilder:
                 main_done = True
             else:
                 self.literal(s, SCHEMA.alternateName, text, lang_of(n))
-        if not main_done and entry is None and mention is not None and text_of(mention):
-            self.literal(s, SCHEMA.name, text_of(mention), lang_of(mention))
+            if text != text_of(n):  # the sorted form, as written, for catalogues
+                self.literal(s, SCHEMA.alternateName, text_of(n), lang_of(n))
+        if not main_done and entry is None and mention is not None and display_name(mention):
+            self.literal(s, SCHEMA.name, display_name(mention), lang_of(mention))
+            if display_name(mention) != text_of(mention):
+                self.literal(s, SCHEMA.alternateName, text_of(mention), lang_of(mention))
 
     def _identifiers(self, s: URIRef, entry: etree._Element) -> None:
         for idno in entry.findall(f"{T}idno"):
@@ -522,11 +691,21 @@ class _DocBuilder:
         category = entry.get("type") if entry is not None else None
         if category is None and mention is not None:
             category = mention.get("type")
-        if category:
-            for cls in ORG_CATEGORY_CLASSES.get(category, ()):
+        if category and category in ORG_CATEGORY_CLASSES:
+            for cls in ORG_CATEGORY_CLASSES[category]:
                 self.add(s, RDF.type, cls)
             concept = self.concept("org-category", category, ORG_CATEGORY_LABELS.get(category))
             self.add(s, ORG.classification, concept)
+        elif category:  # a typo must not mint a new concept in the archive's scheme
+            known = ", ".join(sorted(ORG_CATEGORY_CLASSES))
+            self.ctx.finding(
+                "extract.org-category-unknown",
+                Severity.WARNING,
+                f'@type="{category}" is not an organisation category of the archive ({known}); '
+                "the organisation is left without a category",
+                entry if entry is not None else mention,
+                value=category,
+            )
         if entry is not None:
             for place in entry.findall(f"{T}placeName"):
                 for target in self.ctx.resolve(place, self.slug):
@@ -596,8 +775,11 @@ class _DocBuilder:
             self.add(post, ORG.postIn, where)
         elif org_entity and org_entity.kind == "place":
             self.add(post, DCTERMS.spatial, where)
+        if (aff.get("type") or "").lower() in ("claimed", "claim"):
+            self._claim(s, aff, post, role_concept)
+            return
         if holder_is_group:
-            self.add(s, SCHEMA.audienceType, Literal(text_of(aff), lang=lang_of(aff)))
+            self.literal(s, SCHEMA.audienceType, text_of(aff), lang_of(aff))
             self.add(post, ARC.heldByGroup, s)
             return
         self.add(s, ORG.holds, post)
@@ -611,6 +793,24 @@ class _DocBuilder:
         interval = self._interval(aff, membership)
         if interval is not None:
             self.add(membership, ORG.memberDuring, interval)
+
+    def _claim(self, s: URIRef, aff: etree._Element, post: URIRef, role: URIRef) -> None:
+        """An office the document says someone held, which the edition does not vouch for
+        (affiliation type="claimed"): a schema:Claim that appears in the document, about the
+        person, naming the post; never org:holds or an org:Membership, which state a fact."""
+        claim = self.bnode(f"claim|{s}|{post}|{aff.sourceline}")
+        self.add(claim, RDF.type, SCHEMA.Claim)
+        self.add(claim, SCHEMA.appearance, self.doc)
+        self.add(claim, SCHEMA.about, s)
+        self.add(claim, ARC.claimedPost, post)
+        self.add(claim, ORG.role, role)
+        self.literal(claim, SCHEMA.text, text_of(aff), lang_of(aff))
+        entry = aff.getparent()
+        for note in entry.findall(f"{T}note") if entry is not None else []:
+            self.literal(claim, SCHEMA.description, text_of(note, skip_notes=False), lang_of(note))
+        interval = self._interval(aff, claim)
+        if interval is not None:
+            self.add(claim, ARC.claimedDuring, interval)
 
     def _name_of(self, node: Node) -> str | None:
         names = [o for s, p, o in self.triples if s == node and p == SCHEMA.name]
@@ -662,6 +862,18 @@ class _DocBuilder:
         ptype = (entry.get("type") or "").lower()
         if ptype in PLACE_TYPES:
             self.add(s, RDF.type, PLACE_TYPES[ptype])
+        for code in entry.findall(f"{T}placeName[@type='code']"):
+            # A place named by its number (a French département, "59" or "62") is identified
+            # by that code, whether or not the entry also gives a name or an authority.
+            value = text_of(code)
+            if value:
+                kind = code.get("subtype") or "code"
+                pv = self.bnode(f"{s}|{kind}|{value}")
+                self.add(s, SCHEMA.identifier, pv)
+                self.add(pv, RDF.type, SCHEMA.PropertyValue)
+                self.literal(pv, SCHEMA.propertyID, kind)
+                self.literal(pv, SCHEMA.value, value)
+        geos: list[etree._Element] = []
         for loc in entry.findall(f"{T}location"):
             for pn in loc.findall(f"{T}placeName"):
                 for target in self.ctx.resolve(pn, self.slug):
@@ -669,24 +881,37 @@ class _DocBuilder:
             for addr in loc.findall(f"{T}address"):
                 lines = [text_of(a) for a in addr if isinstance(a.tag, str)]
                 self.literal(s, SCHEMA.address, ", ".join(x for x in lines if x), lang_of(addr))
-            geo = loc.find(f"{T}geo")
-            if geo is not None:
-                self._geo(s, geo)
+            geos += loc.findall(f"{T}geo")
+        self._geo(s, geos)
 
-    def _geo(self, s: URIRef, geo: etree._Element) -> None:
-        parts = (geo.text or "").replace(",", " ").split()
-        try:
-            lat, long = (float(p) for p in parts[:2])
-        except ValueError:
+    def _geo(self, s: URIRef, geos: list[etree._Element]) -> None:
+        """One pair of coordinates per place (pos:lat, pos:long), read as TEI says. A place with
+        several locations that give different coordinates (a town that moved, two sources that
+        disagree) gets none: which one holds is for the editor to say, not for the extractor."""
+        read = []
+        for geo in geos:
+            coords = read_geo(geo)
+            if coords.problem:
+                self.ctx.finding("extract.geo-unreadable", Severity.WARNING, coords.problem, geo)
+            elif coords.note:
+                self.ctx.finding("extract.geo-irregular", Severity.INFO, coords.note, geo)
+            if coords.lat is not None:
+                read.append((coords.lat, coords.long, geo))
+        if len({(lat, long) for lat, long, _ in read}) > 1:
+            lines = ", ".join(str(g.sourceline) for _, _, g in read)
             self.ctx.finding(
-                "extract.geo-unreadable",
+                "extract.geo-conflict",
                 Severity.WARNING,
-                f"<geo>{geo.text}</geo> is not 'latitude longitude'; ignored",
-                geo,
+                f"the place has {len(read)} locations with different coordinates (lines "
+                f"{lines}); none is recorded: keep one <geo>, or type the locations "
+                "(location/@type, dates) and keep the current one",
+                read[0][2],
             )
             return
-        self.add(s, POS.lat, Literal(str(lat), datatype=XSD.decimal))
-        self.add(s, POS.long, Literal(str(long), datatype=XSD.decimal))
+        if read:
+            lat, long, _ = read[0]
+            self.add(s, POS.lat, Literal(str(lat), datatype=XSD.decimal))
+            self.add(s, POS.long, Literal(str(long), datatype=XSD.decimal))
 
     def _event(
         self, s: URIRef, entry: etree._Element | None, mention: etree._Element | None
@@ -761,8 +986,15 @@ class _DocBuilder:
 
 
 def extract_file(path: Path, base: str | None = None, file_label: str | None = None) -> Extraction:
-    """Parse (safely) and extract one TEI file."""
-    return extract_parsed(parse_file(path), file_label or str(path), base)
+    """Parse (safely), follow its local XIncludes, and extract one TEI file."""
+    from archive.tei.xinclude import expand_includes
+
+    parsed = parse_file(path)
+    label = file_label or str(path)
+    included = expand_includes(parsed, label)
+    extraction = extract_parsed(parsed, label, base)
+    extraction.findings[:0] = included
+    return extraction
 
 
 def extract_parsed(parsed: ParsedXML, file_label: str, base: str | None = None) -> Extraction:
@@ -779,7 +1011,10 @@ def extract_parsed(parsed: ParsedXML, file_label: str, base: str | None = None) 
         return Extraction([], ctx.findings)
     corresp = root.findall(f"{T}teiHeader/{T}profileDesc/{T}correspDesc")
     documents: list[DocumentGraph] = []
-    if len(corresp) > 1:
+    lists = authority_lists(root) if not corresp else []
+    if lists:
+        documents.append(_build_authority(ctx, lists))
+    elif len(corresp) > 1:
         seen: dict[str, int] = {}
         for n, cd in enumerate(corresp, 1):
             key = _corresp_key(cd, n, ctx)
@@ -797,6 +1032,87 @@ def extract_parsed(parsed: ParsedXML, file_label: str, base: str | None = None) 
     for doc in documents:
         doc.findings = [f for f in ctx.findings]  # file-level findings shared by its documents
     return Extraction(documents, list(ctx.findings))
+
+
+AUTHORITY_LISTS = {"listPerson", "listPlace", "listOrg", "listBibl", "listEvent", "listNym"}
+_AUTHORITY_PROSE = {"head", "p", "ab", "note", "div", "listRelation", "divGen"}
+
+
+def authority_lists(root: etree._Element) -> list[etree._Element]:
+    """The entry lists of an authority file (a personography, placeography, bibliography),
+    or nothing when the file is a document.
+
+    An authority file has no correspondence description and its body holds only lists of
+    entries, with headings and paragraphs of introduction (in divisions or not); or it has an
+    empty body and its lists in ``standOff``.
+    """
+    body = root.find(f"{T}text/{T}body")
+    found: list[etree._Element] = []
+
+    def walk(el: etree._Element) -> bool:
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            name = local_name(child)
+            if name in AUTHORITY_LISTS:
+                found.append(child)
+            elif name == "div":
+                if not walk(child):
+                    return False
+            elif name not in _AUTHORITY_PROSE:
+                return False
+        return True
+
+    if body is not None and walk(body) and found:
+        return found
+    standoff = root.find(f"{T}standOff")
+    if standoff is not None and (body is None or not text_of(body)):
+        return [c for c in standoff if isinstance(c.tag, str) and local_name(c) in AUTHORITY_LISTS]
+    return []
+
+
+def _build_authority(ctx: _FileContext, lists: list[etree._Element]) -> DocumentGraph:
+    """An authority file: its entries as entities that documents point at, described in one
+    graph whose subject is the file as a dataset (``schema:Dataset``, ``arc:AuthorityFile``),
+    not a document: it has no date, sender or text to catalogue."""
+    b = _DocBuilder(ctx, ctx.file_slug)
+    node = URIRef(ctx.uris.thing("authority", ctx.file_slug))
+    b.doc = node
+    b.lines[str(node)] = ctx.root.sourceline or 1
+    b.add(node, RDF.type, SCHEMA.Dataset)
+    b.add(node, RDF.type, ARC.AuthorityFile)
+    b.add(node, SCHEMA.identifier, Literal(ctx.file_slug))
+    t = own_title(ctx.root, ctx)
+    title = text_of(t) if t is not None else None
+    if t is not None:
+        b.literal(node, SCHEMA.name, title, lang_of(t))
+    count = 0
+    for lst in lists:
+        for entry in lst:
+            if isinstance(entry.tag, str) and local_name(entry) in ENTRY_KINDS:
+                b.add(node, SCHEMA.about, b.describe(ctx.entry_entity(entry), entry))
+                count += 1
+    ctx.finding(
+        "extract.authority-file",
+        Severity.INFO,
+        f"an authority file ({count} entries in "
+        + ", ".join(sorted({local_name(x) for x in lists}))
+        + "): its entries are entities that documents point at; it is not itself a document",
+        lists[0],
+    )
+    _provenance(b, ctx.root.find(f"{T}teiHeader"), title)
+    return DocumentGraph(
+        slug=ctx.file_slug,
+        uri=str(node),
+        graph=str(b.graph),
+        triples=b.triples,
+        source=ctx.parsed.path,
+        sha256=ctx.sha256,
+        date=None,
+        title=title,
+        lines=b.lines,
+        kind="authority",
+    )
 
 
 def _corresp_key(cd: etree._Element, n: int, ctx: _FileContext) -> str:
@@ -835,15 +1151,20 @@ def _build(
     # -- title, date, language ----------------------------------------------------------------
     title = None
     if whole_file:
-        t = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title[@type='main']")
-        if t is None:
-            t = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title")
-        if t is not None and text_of(t):
+        t = own_title(root, ctx)
+        if t is not None:
             title = text_of(t)
             b.literal(doc, SCHEMA.name, title, lang_of(t))
     date_el = _date_element(root, corresp, whole_file)
     date_value = None
-    if date_el is not None:
+    original = _original_work(b, root) if whole_file else None
+    if date_el is not None and original is not None and date_el.get("type") != "translation":
+        # A translation is dated by its original: the dates of creation and sending describe
+        # the letter that was written and sent; the translation's own date is not known.
+        date_value = _dates(b, original, date_el, SCHEMA.dateCreated)
+        b.add(doc, ARC.ownDateUnknown, Literal(True))
+        b.add(doc, ARC.originalDate, b.value(original, SCHEMA.dateCreated))
+    elif date_el is not None:
         date_value = _dates(b, doc, date_el, SCHEMA.dateCreated)
     elif corresp is not None:
         sent = corresp.find(f"{T}correspAction[@type='sent']/{T}date")
@@ -862,16 +1183,20 @@ def _build(
     # -- correspondence -------------------------------------------------------------------------
     if corresp is not None:
         _correspondence(b, corresp)
-    elif whole_file and dtype in ("letter", "open-letter"):
+    elif whole_file and (dtype in ("letter", "open-letter") or _looks_like_letter(root)):
         ctx.finding(
             "extract.no-correspdesc",
             Severity.WARNING,
-            "letter without <correspDesc>: senders and recipients are unknown",
+            "a letter with no <correspDesc>: no correspondence metadata was found, so its "
+            "senders, addressees, dates and places of sending are unknown to the archive "
+            "(add a correspDesc to the profileDesc)",
             header,
         )
+    if whole_file and header is not None:
+        _manuscript(b, header)
     if corresp is not None and corresp.get("ref"):
         for value in split_pointers(corresp.get("ref")):
-            if re.match(r"^https?://", value):
+            if re.match(r"^https?://", value) and ctx.iri(value, corresp, "@ref"):
                 b.add(doc, SCHEMA.url, Literal(value, datatype=XSD.anyURI))
     # -- header: keywords, original, licence ------------------------------------------------
     if whole_file and header is not None:
@@ -898,6 +1223,97 @@ def _build(
     )
 
 
+def own_title(root: etree._Element, ctx: _FileContext) -> etree._Element | None:
+    """The document's own title: ``title[@type='main']``, else an analytic or monographic
+    title (``@level`` a or m), else the first title with no level; never a series or journal
+    title (``@level`` s or j), which names what the document belongs to."""
+    titles = [
+        t for t in root.iterfind(f"{T}teiHeader/{T}fileDesc/{T}titleStmt/{T}title") if text_of(t)
+    ]
+    own = [t for t in titles if t.get("level") not in ("s", "j")]
+    for test in (
+        lambda t: t.get("type") == "main",
+        lambda t: t.get("level") in ("a", "m"),
+        lambda t: t.get("type") in (None, "full", "desc") and t.get("level") is None,
+        lambda t: t.get("type") != "sub",
+    ):
+        found = next((t for t in own if test(t)), None)
+        if found is not None:
+            return found
+    if titles:
+        ctx.finding(
+            "extract.title-series-only",
+            Severity.WARNING,
+            f"the titleStmt has only series or journal titles (level s or j), such as "
+            f'"{text_of(titles[0])}"; they name what the document belongs to, not the '
+            "document, which is left without a title",
+            titles[0],
+        )
+    return None
+
+
+LETTER_PARTS = tuple(f"{T}{n}" for n in ("opener", "closer", "salute", "dateline", "signed"))
+
+
+def _looks_like_letter(root: etree._Element) -> bool:
+    """A text with a letter's parts (opener, closer, salute ...) or a division typed letter."""
+    text = root.find(f"{T}text")
+    if text is None:
+        return False
+    if any(True for _ in text.iter(*LETTER_PARTS)):
+        return True
+    return any(d.get("type") == "letter" for d in text.iter(f"{T}div"))
+
+
+def _manuscript(b: _DocBuilder, header: etree._Element) -> None:
+    """What a manuscript description says of the document: its authors (schema:author), its
+    scribes (schema:contributor), and where it was written (schema:locationCreated). Its date
+    (history/origin/origDate) is one of the document's date candidates."""
+    ctx = b.ctx
+    for ms in header.iterfind(f"{T}fileDesc/{T}sourceDesc//{T}msDesc"):
+        for author in ms.iterfind(f".//{T}msItem/{T}author"):
+            _agents(b, author, SCHEMA.author)
+        for resp in ms.iterfind(f".//{T}msItem/{T}respStmt"):
+            what = resp.find(f"{T}resp")
+            if "scri" in text_of(what if what is not None else resp).lower():
+                for name in resp:
+                    if isinstance(name.tag, str) and local_name(name) in PARTICIPANTS[:2]:
+                        _agents(b, name, SCHEMA.contributor, wrapper=False)
+        for hand in ms.iterfind(f".//{T}handNote"):
+            for value in split_pointers(hand.get("scribeRef")):
+                ptr = classify(value, ctx.prefixes)
+                target = ctx.ids.get(ptr.target) if ptr.kind == "local" else None
+                if target is not None and local_name(target) in ("person", "personGrp"):
+                    node = b.describe(ctx.entry_entity(target), hand)
+                    b.add(b.doc, SCHEMA.contributor, node)
+            if hand.get("scribe") and not hand.get("scribeRef"):
+                node = b.describe(ctx.named("person", hand.get("scribe")), hand)
+                b.add(b.doc, SCHEMA.contributor, node)
+        for place in ms.iterfind(f".//{T}history/{T}origin/{T}origPlace"):
+            names = [n for n in place if isinstance(n.tag, str) and local_name(n) in NAME_KINDS]
+            for n in names or [place]:
+                if local_name(n) == "origPlace":
+                    entities = [ctx.named("place", text_of(n))] if text_of(n) else []
+                else:
+                    entities = ctx.resolve(n, b.slug)
+                for entity in entities:
+                    b.add(b.doc, SCHEMA.locationCreated, b.describe(entity, n))
+
+
+def _agents(b: _DocBuilder, el: etree._Element, prop: URIRef, wrapper: bool = True) -> None:
+    """People or organisations an element names (``author`` wraps names; a name is one)."""
+    names = (
+        [n for n in el if isinstance(n.tag, str) and local_name(n) in PARTICIPANTS]
+        if wrapper
+        else [el]
+    )
+    for n in names:
+        for entity in b.ctx.resolve(n, b.slug):
+            b.add(b.doc, prop, b.describe(entity, n))
+    if wrapper and not names and text_of(el):  # a name alone says not whether person or body
+        b.literal(b.doc, ARC.authorName, text_of(el), lang_of(el))
+
+
 def _document_type(root: etree._Element, corresp: etree._Element | None) -> str:
     for cat in root.iterfind(f"{T}teiHeader/{T}profileDesc/{T}textClass/{T}catRef"):
         for value in split_pointers(cat.get("target")):
@@ -920,6 +1336,9 @@ def _date_element(
         candidates.append(corresp.find(f"{T}correspAction[@type='sent']/{T}date"))
     if whole_file:
         candidates.append(root.find(f".//{T}text//{T}dateline//{T}date"))
+        candidates.append(
+            root.find(f"{T}teiHeader/{T}fileDesc/{T}sourceDesc//{T}msDesc/{T}history//{T}origDate")
+        )
         candidates.append(
             root.find(f"{T}teiHeader/{T}fileDesc/{T}sourceDesc/{T}msDesc/{T}head//{T}date")
         )
@@ -966,6 +1385,7 @@ def _language(root: etree._Element) -> str | None:
 
 
 PARTICIPANTS = ("persName", "orgName", "name", "rs")
+GROUP_COPY = {SCHEMA.ccRecipient: ARC.ccAudience, SCHEMA.bccRecipient: ARC.bccAudience}
 
 
 def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
@@ -1007,10 +1427,24 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
                             "not a person or organisation",
                             el,
                         )
-                    b.add(b.doc, prop, b.describe(entity, el))
+                    node = b.describe(entity, el)
+                    if entity.kind == "group" and prop in GROUP_COPY:
+                        # ccRecipient and bccRecipient range over Person, Organization and
+                        # ContactPoint: a group (schema:Audience) is a recipient (whose range
+                        # includes Audience) that received a copy.
+                        b.add(b.doc, SCHEMA.recipient, node)
+                        b.add(b.doc, GROUP_COPY[prop], node)
+                    else:
+                        b.add(b.doc, prop, node)
             elif name == "placeName" and atype == "sent":
                 for entity in b.ctx.resolve(el, b.slug):
                     b.add(b.doc, SCHEMA.locationCreated, b.describe(entity, el))
+
+
+def _original_work(b: _DocBuilder, root: etree._Element) -> URIRef | None:
+    """The node of the original a translation translates (relatedItem type="original")."""
+    rel = root.find(f"{T}teiHeader/{T}fileDesc/{T}sourceDesc//{T}relatedItem[@type='original']")
+    return URIRef(b.ctx.uris.thing("work", f"{b.slug}-original")) if rel is not None else None
 
 
 def _original(b: _DocBuilder, header: etree._Element) -> None:
@@ -1081,7 +1515,11 @@ def _cite(b: _DocBuilder, work: URIRef, el: etree._Element) -> None:
         return
     for value in split_pointers(holder.get("ana")):
         ptr = classify(value, b.ctx.prefixes)
-        if ptr.kind in ("prefixed", "uri") and ptr.target.startswith(CITO_NS):
+        if (
+            ptr.kind in ("prefixed", "uri")
+            and ptr.target.startswith(CITO_NS)
+            and b.ctx.iri(ptr.target, holder, "@ana")
+        ):
             b.add(b.doc, URIRef(ptr.target), work)
 
 
@@ -1111,7 +1549,8 @@ def _provenance(b: _DocBuilder, header: etree._Element | None, title: str | None
     ctx = b.ctx
     f = ni_uri(ctx.sha256)
     g = b.graph
-    b.add(b.doc, SCHEMA.encoding, f)
+    if not str(b.doc).startswith(ctx.uris.thing("authority", "")):
+        b.add(b.doc, SCHEMA.encoding, f)  # a document is encoded by its TEI file
     b.add(g, RDF.type, PROV.Entity)
     b.add(g, SCHEMA.about, b.doc)
     b.add(g, PROV.wasDerivedFrom, f)
@@ -1123,10 +1562,11 @@ def _provenance(b: _DocBuilder, header: etree._Element | None, title: str | None
         b.add(f, SCHEMA.name, Literal(ctx.parsed.path.name))
     if header is not None:
         for lic in header.iterfind(f"{T}fileDesc/{T}publicationStmt/{T}availability/{T}licence"):
-            target = lic.get("target")
-            if target and re.match(r"^https?://", target):
+            # @target is a list of pointers (teidata.pointer+): each is one licence IRI.
+            targets = [t for t in split_pointers(lic.get("target")) if ctx.iri(t, lic, "@target")]
+            for target in targets:
                 b.add(f, SCHEMA.license, URIRef(target))
-            elif text_of(lic):
+            if not targets and text_of(lic):
                 b.literal(f, SCHEMA.license, text_of(lic), lang_of(lic))
     activity = b.bnode("extraction")
     agent = URIRef(ctx.uris.thing("agent", f"{TOOL_NAME}-{__version__}"))

@@ -6,6 +6,8 @@ and a test checks that every term used here is declared there.
 
 from __future__ import annotations
 
+import re
+
 from rdflib import URIRef
 
 from archive.rdf.namespaces import FABIO, ORG, SCHEMA
@@ -82,31 +84,54 @@ WORK_TYPES: dict[str, URIRef] = {
     "web-page": FABIO.WebPage,
 }
 
-# Authority hosts -> slug prefix. The first match of an entry's identifiers keys its node.
-AUTHORITY_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("http://www.wikidata.org/entity/", "wikidata"),
-    ("https://www.wikidata.org/entity/", "wikidata"),
-    ("https://www.wikidata.org/wiki/", "wikidata"),
-    ("http://viaf.org/viaf/", "viaf"),
-    ("https://viaf.org/viaf/", "viaf"),
-    ("https://d-nb.info/gnd/", "gnd"),
-    ("http://d-nb.info/gnd/", "gnd"),
-    ("https://sws.geonames.org/", "geonames"),
-    ("http://sws.geonames.org/", "geonames"),
-    ("https://www.geonames.org/", "geonames"),
-    ("http://www.geonames.org/", "geonames"),
-    ("http://id.loc.gov/authorities/names/", "lcnaf"),
-    ("https://id.loc.gov/authorities/names/", "lcnaf"),
-    ("https://isni.org/isni/", "isni"),
-    ("http://www.isni.org/isni/", "isni"),
+# Authorities: name, the pattern of their URIs (every form seen in the wild: http or https,
+# www or not, entity or wiki page, a trailing slash or a page name), and the one canonical URI
+# each identifier is written as. The same identifier in any form is one authority IRI, so that
+# one person met through @ref, @key or idno, in any file, is one node.
+AUTHORITIES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (
+        "wikidata",
+        re.compile(
+            r"^https?://(?:www\.|m\.)?wikidata\.org/(?:entity|wiki)/(Q[1-9]\d*)(?:[/#?].*)?$"
+        ),
+        "http://www.wikidata.org/entity/{}",
+    ),
+    (
+        "viaf",
+        re.compile(r"^https?://(?:www\.)?viaf\.org/viaf/([1-9]\d*)(?:[/#?].*)?$"),
+        "http://viaf.org/viaf/{}",
+    ),
+    (
+        "gnd",
+        re.compile(r"^https?://d-nb\.info/gnd/([0-9]+[0-9X-]*)(?:[/#?].*)?$"),
+        "https://d-nb.info/gnd/{}",
+    ),
+    (
+        "geonames",
+        re.compile(r"^https?://(?:sws\.|www\.)?geonames\.org/([1-9]\d*)(?:[/#?].*)?$"),
+        "https://sws.geonames.org/{}/",
+    ),
+    (
+        "lcnaf",
+        re.compile(r"^https?://id\.loc\.gov/authorities/names/([a-z]+\d+)(?:\.html)?(?:[/#?].*)?$"),
+        "http://id.loc.gov/authorities/names/{}",
+    ),
+    (
+        "isni",
+        re.compile(r"^https?://(?:www\.)?isni\.org/isni/(\d{15}[\dX])(?:[/#?].*)?$"),
+        "https://isni.org/isni/{}",
+    ),
 )
 AUTHORITY_RANK = {"wikidata": 0, "viaf": 1, "gnd": 2, "geonames": 3, "lcnaf": 4, "isni": 5}
 
-# idno/@type values that carry a bare authority number -> URI template.
+# idno/@type values (and @key prefixes such as ``gnd:118540238``) that carry a bare authority
+# identifier -> URI template.
 IDNO_TEMPLATES: dict[str, str] = {
     "viaf": "http://viaf.org/viaf/{}",
     "gnd": "https://d-nb.info/gnd/{}",
     "wikidata": "http://www.wikidata.org/entity/{}",
+    "wd": "http://www.wikidata.org/entity/{}",
     "geonames": "https://sws.geonames.org/{}/",
     "lcnaf": "http://id.loc.gov/authorities/names/{}",
+    "isni": "https://isni.org/isni/{}",
 }

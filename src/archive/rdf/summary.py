@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import ORG, RDF, RDFS, SCHEMA, SKOS
+from archive.rdf.namespaces import ARC, ORG, RDF, RDFS, SCHEMA, SKOS
 
 KINDS = (
     ("organisations", SCHEMA.Organization),
@@ -67,14 +67,17 @@ def summarise(doc: DocumentGraph) -> Summary:
 
     title = g.value(d, SCHEMA.name)
     date = g.value(d, SCHEMA.dateCreated)
+    shown = str(date) if date is not None else doc.date
+    if date is None and g.value(d, ARC.ownDateUnknown) is not None and doc.date:
+        shown = f"unknown (a translation; its original is dated {doc.date})"
     return Summary(
         uri=doc.uri,
         title=str(title) if isinstance(title, Literal) else None,
-        date=str(date) if date is not None else doc.date,
+        date=shown,
         counts=dict(counts),
         senders=names(SCHEMA.sender),
         addressees=names(SCHEMA.toRecipient),
-        copies=names(SCHEMA.ccRecipient),
+        copies=sorted(names(SCHEMA.ccRecipient) + names(ARC.ccAudience), key=str.casefold),
         cited=names(SCHEMA.citation),
         triples=len(doc.triples),
     )

@@ -10,7 +10,9 @@ import hashlib
 import os
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+
+from archive.errors import UsageError
 
 DEFAULT_BASE = "https://advocacy-archive.example"
 
@@ -25,11 +27,39 @@ KINDS = (
     "post",
     "concept",
     "agent",
+    "authority",
 )
 
 
+def base_problem(base: str) -> str | None:
+    """Why a string cannot be the base of the archive's URIs, or None: it must be an absolute
+    http(s) URL with a host, and nothing that is not allowed in an IRI (spaces, quotes ...)."""
+    parts = urlsplit(base.strip())
+    if parts.scheme not in ("http", "https"):
+        return "is not an http(s) URL (a base looks like https://archive.example.org)"
+    if not parts.netloc or not parts.hostname:
+        return "has no host name"
+    if parts.query or parts.fragment:
+        return "must not have a query or a fragment"
+    if re.search(r"[\s<>\"{}|\\^`]", base):
+        return "contains characters that are not allowed in a URI (spaces, quotes, <>{}|\\^`)"
+    return None
+
+
+def checked_base(base: str) -> str:
+    problem = base_problem(base)
+    if problem:
+        raise UsageError(f"the base URI {base!r} {problem}")
+    return base.strip().rstrip("/")
+
+
 def default_base() -> str:
-    return (os.environ.get("ARCHIVE_BASE") or DEFAULT_BASE).rstrip("/")
+    value = os.environ.get("ARCHIVE_BASE")
+    if value:
+        problem = base_problem(value)
+        if problem:
+            raise UsageError(f"ARCHIVE_BASE {value!r} {problem}")
+    return (value or DEFAULT_BASE).rstrip("/")
 
 
 def slugify(text: str, max_length: int = 80) -> str:
@@ -57,7 +87,7 @@ class URIs:
     """Mints URIs under one base."""
 
     def __init__(self, base: str | None = None) -> None:
-        self.base = (base or default_base()).rstrip("/")
+        self.base = checked_base(base) if base else default_base()
 
     def thing(self, kind: str, slug: str) -> str:
         if kind not in KINDS:

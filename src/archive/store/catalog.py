@@ -48,6 +48,7 @@ MODIFIED = n(DCTERMS.modified)
 TITLE = n(DCTERMS.title)
 DATE = n(DCTERMS.date)
 SOURCE = n(DCTERMS.source)
+KIND = n(DCTERMS.type)
 SEQUENCE = n(ARC.sequence)
 PENDING = n(ARC.indexPending)
 DOCUMENT_GRAPH = n(ARC.DocumentGraph)
@@ -206,6 +207,8 @@ def entry_lines(doc: StoreDocument, stamp: Stamp, pending: bool = False) -> list
         out.append(f"{g} {DATE} {literal(doc.date)}")
     if doc.source_name:
         out.append(f"{g} {SOURCE} {literal(doc.source_name)}")
+    if doc.kind != "document":  # an authority file: entities, not a document
+        out.append(f"{g} {KIND} {literal(doc.kind)}")
     if pending:
         out.append(f'{g} {PENDING} "true"^^{BOOLEAN}')
     return out

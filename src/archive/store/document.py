@@ -68,6 +68,7 @@ class StoreDocument:
     date: str | None = None
     source: str | None = None  # the TEI file's path, for reports
     has_blank_nodes: bool = False
+    kind: str = "document"  # or "authority": a file of entities, not a document
 
     @property
     def source_name(self) -> str | None:
@@ -129,4 +130,5 @@ def prepare(doc: DocumentGraph | StoreDocument) -> StoreDocument:
         date=doc.date,
         source=str(doc.source) if doc.source else None,
         has_blank_nodes=blank,
+        kind=doc.kind,
     )

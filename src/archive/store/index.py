@@ -33,6 +33,7 @@ Key = tuple[str, ...]  # key components in N-Triples syntax
 SENDER = f"<{SCHEMA.sender}>"
 TO = f"<{SCHEMA.toRecipient}>"
 DATE = f"<{SCHEMA.dateCreated}>"
+ORIGINAL_DATE = f"<{ARC.originalDate}>"  # a translation whose own date is unknown
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def addressee_year_keys(doc: str, triples: Iterable[NTriple]) -> set[Key]:
     """(addressee, year) for each direct addressee named by IRI and each year of the document."""
     triples = list(triples)
     years = set()
-    for o in _objects(doc, triples, DATE):
+    for o in _objects(doc, triples, DATE) or _objects(doc, triples, ORIGINAL_DATE):
         if o.startswith('"') and o[1:5].isdigit():
             years.add(f'"{o[1:5]}"')
     return {(a, y) for a in _objects(doc, triples, TO) if a.startswith("<") for y in years}
@@ -89,7 +90,7 @@ ADDRESSEE_YEARS = CountIndex(
     name="addressee-years",
     count=ARC.addressedDocuments,
     properties=(ARC.addressee, ARC.year),
-    predicates=(TO, DATE),
+    predicates=(TO, DATE, ORIGINAL_DATE),
     keys=addressee_year_keys,
     doc="direct addressees (schema:toRecipient) by year of schema:dateCreated",
 )

@@ -33,6 +33,7 @@ from archive.findings import Report
 from archive.store.base import LoadResult, Outcome, Store
 from archive.store.document import prepare
 from archive.tei.files import expand_paths
+from archive.tei.levels import level_from
 from archive.validate.record import FileResult, validate_readable
 
 PARALLEL_FROM = 8  # files: below this, worker processes cost more than they save
@@ -55,7 +56,13 @@ class InvalidFile:
             return "no document could be extracted"
         errors = self.report.errors()
         shown = "; ".join(
-            f"[{f.rule}] {f.message}" + (f" (line {f.line})" if f.line else "")
+            f"[{f.rule}] {f.message}"
+            + (f" (line {f.line})" if f.line else "")
+            + (
+                " [also: " + ", ".join(dict.fromkeys(e.rule for e in f.echoes)) + "]"
+                if f.echoes
+                else ""
+            )
             for f in errors[:limit]
         )
         more = f"; and {len(errors) - limit} more" if len(errors) > limit else ""
@@ -82,6 +89,7 @@ class IngestReport:
     interrupted: bool = False  # stopped by Ctrl-C: what was written is whole
     not_attempted: int = 0  # files not read because the load was interrupted
     notes: list[str] = field(default_factory=list)  # what the store repaired before loading
+    level: str = "project"  # the conformance level files were validated at
 
     @property
     def counts(self) -> dict[str, int]:
@@ -102,10 +110,10 @@ class IngestReport:
         return 1 if self.failed or self.rejected else 0
 
 
-def validate_for_load(task: tuple[str, str | None, bool]) -> FileResult:
+def validate_for_load(task: tuple[str, str | None, bool, str | None, Any]) -> FileResult:
     """Validate one file (in a worker); what comes back must pickle (no lxml tree)."""
-    path, base, allow_invalid = task
-    result = validate_readable(Path(path), base, tei_all="auto")
+    path, base, allow_invalid, level, shapes = task
+    result = validate_readable(Path(path), base, tei_all="auto", level=level, shapes=shapes)
     result.parsed = None
     if not result.report.valid and not allow_invalid:
         result.documents = []
@@ -147,6 +155,16 @@ def _worker_start(parent: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _compile_before_fork(shapes: Any) -> None:
+    """Compile the schemas and shapes once, in this process: forked workers inherit them, so
+    a folder of files compiles nothing twice."""
+    from archive.shacl.run import compile_shapes
+    from archive.tei import schema
+
+    schema.project_schema()
+    compile_shapes(shapes)
 
 
 def bounded_map(
@@ -236,11 +254,15 @@ def ingest(
     atomic: bool = False,
     bulk: bool | None = None,
     on_file: Callable[[], None] | None = None,
+    level: str | None = None,
+    shapes: Any = None,
 ) -> IngestReport:
-    """Validate, extract and load files and folders; ``on_file`` is called once per file."""
+    """Validate, extract and load files and folders; ``on_file`` is called once per file.
+    ``shapes``: a repository's own shapes (:func:`archive.shacl.load_shapes_files`)."""
     started = time.perf_counter()
+    level = level_from(level).value  # an unknown level stops here, before anything is read
     files = distinct_files(paths)
-    report = IngestReport(files=len(files))
+    report = IngestReport(files=len(files), level=level)
     processed = 0
 
     def tick() -> None:
@@ -254,8 +276,11 @@ def ingest(
     store.notes = []  # the store repairs what an interrupted load left on its first write
 
     # A file whose bytes are already in the store is not validated again (unless forced):
-    # re-running a load over a large folder costs a hash per file, not a validation.
-    known = {} if force else store.digests()
+    # re-running a load over a large folder costs a hash per file, not a validation. With a
+    # repository's own shapes every file is validated again: the store does not record which
+    # shapes a file passed, and a file validated against other shapes is not unchanged
+    # (documents whose content is the same are still reported unchanged, and not rewritten).
+    known = {} if force or shapes is not None else store.digests()
     skipped: list[LoadResult] = []
     tasks = []
     for f in files:
@@ -267,7 +292,7 @@ def ingest(
                 for g, n in known[digest]
             )
         else:
-            tasks.append((f, base, allow_invalid))
+            tasks.append((f, base, allow_invalid, level, shapes))
 
     interrupt = _Interrupt()
 
@@ -290,6 +315,7 @@ def ingest(
         if n_jobs == 1 or len(tasks) <= PARALLEL_FROM:
             yield from feed(validate_and_prepare(t) for t in tasks if not interrupt())
             return
+        _compile_before_fork(shapes)
         pool = ProcessPoolExecutor(n_jobs, initializer=_worker_start, initargs=(os.getpid(),))
         try:
             yield from feed(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from lxml import etree
 
@@ -198,15 +199,73 @@ def _in_standoff_or_header(el: etree._Element) -> bool:
     return any(local_name(a) in {"standOff", "teiHeader"} for a in el.iterancestors())
 
 
+@lru_cache(maxsize=1)
+def datable_elements() -> frozenset[str]:
+    """TEI elements whose @when, @notBefore, @notAfter, @from and @to are dates: the members of
+    att.datable.w3c (directly or through att.datable), read from tei_all itself.
+
+    Elsewhere the same attribute names mean other things: ``biblScope/@from`` and ``@to`` are
+    page numbers, ``span/@from`` a pointer. Checking them as dates reports errors that are not.
+    """
+    from archive.tei.release import RNG_NS, tei_all_info
+
+    rng = f"{{{RNG_NS}}}"
+    tree = etree.parse(
+        str(tei_all_info().path), etree.XMLParser(resolve_entities=False, no_network=True)
+    )
+    defines = {d.get("name"): d for d in tree.getroot().iterfind(f"{rng}define")}
+    memo: dict[str, bool] = {}
+
+    def datable(name: str, seen: frozenset[str] = frozenset()) -> bool:
+        if name in memo:
+            return memo[name]
+        if name.startswith("att.datable.w3c.attribute"):
+            return True
+        d = defines.get(name)
+        if d is None or name in seen:
+            return False
+        found = any(
+            datable(ref.get("name"), seen | {name})
+            for ref in d.iter(f"{rng}ref")
+            if ref.get("name", "").startswith("att.") and not _inside_element(ref, d)
+        )
+        memo[name] = found
+        return found
+
+    out = set()
+    for d in defines.values():
+        el = d.find(f"{rng}element")
+        if el is None or not el.get("name"):
+            continue
+        if any(
+            datable(ref.get("name"))
+            for ref in el.iter(f"{rng}ref")
+            if ref.get("name", "").startswith("att.") and not _inside_element(ref, el)
+        ):
+            out.add(el.get("name"))
+    return frozenset(out | {"docDate"})  # docDate/@when: a W3C date of its own, not a class
+
+
+def _inside_element(node: etree._Element, top: etree._Element) -> bool:
+    """Whether ``node`` sits inside a nested <element> below ``top`` (another element's)."""
+    parent = node.getparent()
+    while parent is not None and parent is not top:
+        if etree.QName(parent).localname == "element":
+            return True
+        parent = parent.getparent()
+    return False
+
+
 def _dates(root: etree._Element, file: str) -> Iterator[Finding]:
+    datable = datable_elements()
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         values = {a: el.get(a) for a in DATE_ATTRIBUTES if el.get(a) is not None}
         if not values:
             continue
-        if local_name(el) in {"pb", "lb", "cb", "milestone", "span", "anchor"}:
-            continue  # @from/@to are pointers there, not dates
+        if etree.QName(el).namespace != TEI_NS or local_name(el) not in datable:
+            continue  # not att.datable: @from/@to are page numbers or pointers there
         good = {}
         for attr, value in values.items():
             problem = iso_date_problem(value.strip())
