@@ -81,7 +81,9 @@ def serve_cmd(
     from archive.web.config import WebConfig
 
     _check_port(host, port)
-    store = open_from(opts)
+    # Without an update token the server only reads: an embedded store is opened read-only
+    # (nothing written to its folder; a store an interruption left unfinished is refused).
+    store = open_from(opts, read=update_token is None)
     config = WebConfig(
         title=title or WebConfig.title,
         time_limit=time_limit,

@@ -141,9 +141,19 @@ def tei(tag: str) -> str:
     return f"{{{TEI_NS}}}{tag}"
 
 
+_LOCAL_NAMES: dict[str, str] = {}  # Clark name -> local name (QName() costs ~1 µs a call)
+
+
 def local_name(el: etree._Element) -> str:
     tag = el.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2]
+        if len(_LOCAL_NAMES) < 10_000:  # bounded: a hostile file may invent any number
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def lang_of(el: etree._Element) -> str | None:

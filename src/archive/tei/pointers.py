@@ -96,12 +96,17 @@ def classify(value: str, defs: dict[str, list[tuple[str, str]]]) -> Pointer:
     return Pointer(value, "other", value)
 
 
+_WITH_ID = etree.XPath(
+    "descendant-or-self::*[@xml:id]", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}
+)
+
+
 def id_index(root: etree._Element) -> dict[str, etree._Element]:
     """First element carrying each xml:id (duplicates are reported by the integrity rules)."""
     index: dict[str, etree._Element] = {}
-    for el in root.iter():
-        xid = el.get(XML_ID) if isinstance(el.tag, str) else None
-        if xid is not None and xid not in index:
+    for el in _WITH_ID(root):  # in C: iterating every element in Python cost 5 ms a letter
+        xid = el.get(XML_ID)
+        if xid not in index:
             index[xid] = el
     return index
 

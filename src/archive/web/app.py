@@ -140,6 +140,8 @@ def create_app(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates ship with the package: no stat() per page
+        cache_size=-1,
     )
     env.globals["version"] = __version__
     templates = Jinja2Templates(env=env)

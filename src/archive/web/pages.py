@@ -134,7 +134,9 @@ def int_param(request: Request, name: str, default: int, low: int = 1, high: int
 def home(request: Request, site: Site) -> Response:
     summary = site.index.summary()
     latest = site.index.latest(10)
-    return render(request, site, "home.html", summary=summary, latest=latest)
+    return render(
+        request, site, "home.html", summary=summary, latest=latest, statements=site.statements()
+    )
 
 
 def documents(request: Request, site: Site) -> Response:
@@ -342,7 +344,7 @@ def schema_org(request: Request, site: Site, row: DocumentRow, view: DocumentVie
         "@type": "Message" if row.type and "letter" in row.type else "CreativeWork",
         "@id": row.iri,
         "name": row.title,
-        "url": str(request.url_for("thing", kind="document", rest=f"{row.slug}.html")),
+        "url": site.absolute_url(request, row.iri, "html"),
         "identifier": row.slug,
     }
     if row.date:
@@ -364,7 +366,7 @@ def schema_org(request: Request, site: Site, row: DocumentRow, view: DocumentVie
         data["encoding"] = {
             "@type": "MediaObject",
             "encodingFormat": "application/tei+xml",
-            "contentUrl": str(request.url_for("thing", kind="document", rest=f"{row.slug}.xml")),
+            "contentUrl": site.absolute_url(request, row.iri, "xml"),
         }
     return data
 

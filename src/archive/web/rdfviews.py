@@ -2,8 +2,7 @@
 
 A document's representation is its named graph (what the document states); a thing's is what
 all documents state about it, each statement once (the subject's statements and the blank
-nodes they point at: a concise bounded description), from every document graph and none of
-the store's own graphs.
+nodes they point at: a concise bounded description), read from the store's merged graph.
 """
 
 from __future__ import annotations
@@ -38,20 +37,19 @@ def _iri(value: str) -> str:
 
 
 def thing_description(store: Store, value: str) -> Description:
-    internal = store.internal_prefix
-    q = f"""SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ {_iri(value)} ?p ?o }}
-  FILTER (!STRSTARTS(STR(?g), "{internal}")) }}"""
+    """From the merged graph (the store's default graph): each statement once, and none of
+    the store's own graphs, without a join over every document's graph."""
     subject = ox.NamedNode(value)
     triples: list[ox.Triple] = []
     bnodes = False
-    for p, o in store.query(q).rows:
+    for p, o in store.query(f"SELECT ?p ?o WHERE {{ {_iri(value)} ?p ?o }}").rows:
         if isinstance(o, ox.BlankNode):
             bnodes = True
             continue
         triples.append(ox.Triple(subject, p, o))  # type: ignore[arg-type]
     if bnodes:
-        q = f"""SELECT ?p ?b ?bp ?bo WHERE {{ GRAPH ?g {{ {_iri(value)} ?p ?b . ?b ?bp ?bo }}
-  FILTER (isBlank(?b) && !STRSTARTS(STR(?g), "{internal}")) }}"""
+        q = f"""SELECT ?p ?b ?bp ?bo WHERE {{ {_iri(value)} ?p ?b . ?b ?bp ?bo
+  FILTER (isBlank(?b)) }}"""
         shapes: dict[str, tuple[ox.NamedNode, list[tuple[ox.NamedNode, object]]]] = {}
         for p, b, bp, bo in store.query(q).rows:
             shapes.setdefault(b.value, (p, []))[1].append((bp, bo))  # type: ignore[union-attr]
@@ -74,7 +72,7 @@ def graph_description(store: Store, graph: str) -> Description:
 
 def exists(store: Store, value: str) -> bool:
     try:
-        q = f"ASK {{ GRAPH ?g {{ {_iri(value)} ?p ?o }} }}"
+        q = f"ASK {{ {_iri(value)} ?p ?o }}"  # the merged graph: what documents state
     except ValueError:  # not an IRI at all
         return False
     return bool(store.query(q).boolean)

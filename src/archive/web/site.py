@@ -9,6 +9,7 @@ host is the one being served.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from archive.store.search import SearchIndex
 from archive.web.config import WebConfig
 
 HERE = Path(__file__).resolve().parent
+_count_lock = threading.Lock()
 KIND_LABELS = {
     "document": "Document",
     "org": "Organisation",
@@ -46,6 +48,8 @@ class Site:
     config: WebConfig
     executor: Any  # ProcessExecutor or RemoteExecutor
     templates: Jinja2Templates
+    _statements: tuple[int, int] | None = None  # (index generation, merged triples)
+    _counting: bool = False
 
     @property
     def base(self) -> str:
@@ -72,7 +76,14 @@ class Site:
             return value
         if ext:
             path = f"{path}.{ext}"
-        return request.scope.get("root_path", "") + quote(path, safe="/-._~%:@!$&'()*+,;=")
+        return request.scope.get("root_path", "") + _quoted(path)
+
+    def absolute_url(self, request: Request, value: str, ext: str | None = None) -> str:
+        """:meth:`url_of` with the scheme and host the request came to (for schema.org)."""
+        if self.path_of(value) is None:
+            return value
+        url = request.url
+        return f"{url.scheme}://{url.netloc}{self.url_of(request, value, ext)}"
 
     def iri_of(self, path: str) -> str:
         """The IRI for a (decoded) request path, quoted as the archive mints IRIs."""
@@ -80,6 +91,41 @@ class Site:
 
     def label(self, value: str) -> str:
         return self.index.label(value) or short_name(value, self.base)
+
+    # what the archive knows, each fact once ------------------------------------------------------
+
+    def statements(self) -> int | None:
+        """Triples in the store's merged graph (each fact once, however many documents state
+        it), for the current state of the index; None until first counted. Counting takes
+        seconds at 100,000 documents, so it runs in a thread and pages never wait for it."""
+        generation = self.index.generation
+        with _count_lock:
+            known = self._statements
+            if known is not None and known[0] == generation:
+                return known[1]
+            if not self._counting:
+                self._counting = True
+                threading.Thread(
+                    target=self._count_statements, args=(generation,), daemon=True
+                ).start()
+        return known[1] if known else None
+
+    def _count_statements(self, generation: int) -> None:
+        try:
+            rows = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values()
+            value = (generation, int(rows[0][0] or 0))
+        except Exception:  # a page without the count is better than no page
+            value = None
+        with _count_lock:
+            if value is not None:
+                self._statements = value
+            self._counting = False
+
+
+@functools.lru_cache(maxsize=100_000)
+def _quoted(path: str) -> str:
+    """A path as a URL (cached: a page links hundreds of names, quote() is slow)."""
+    return quote(path, safe="/-._~%:@!$&'()*+,;=")
 
 
 def short_name(value: str, base: str) -> str:
