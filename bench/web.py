@@ -16,6 +16,14 @@ same rows. Figures go to bench/results/web.json and a table to the terminal. Usa
 
     .venv/bin/python bench/web.py --sizes 10000,100000      # tens of minutes at 100k
     .venv/bin/python bench/web.py --table                     # print the last figures again
+    # a store built elsewhere (opened read-only; its search index is built beside the bench's
+    # work folder from the store and the TEI files if it has none):
+    .venv/bin/python bench/web.py --store /work/scratch/bench100k/store \
+        --corpus /work/scratch/bench100k/corpus --no-load-test
+
+Each figure is wall time measured by the client; the server's CPU time per request (read from
+/proc) is printed beside it, because on a shared machine the wall time includes the time the
+server waited for a core.
 """
 
 from __future__ import annotations
@@ -129,7 +137,9 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 600) -> None:
     raise RuntimeError(f"{url} did not answer in {timeout} s")
 
 
-def start_archive(store_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_archive(
+    store_dir: Path, log: Path, index: Path | None = None
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_")}
     proc = subprocess.Popen(
@@ -138,6 +148,7 @@ def start_archive(store_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
             "serve",
             "--store",
             str(store_dir),
+            *(["--search-index", str(index)] if index else []),
             "--port",
             str(port),
             "--workers",
@@ -173,6 +184,15 @@ def start_oxigraph(store_dir: Path, log: Path) -> tuple[subprocess.Popen, str] |
     return proc, url
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to tell work from waiting."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -185,10 +205,10 @@ def stop(proc: subprocess.Popen) -> None:
 # --- measurements -----------------------------------------------------------------------------
 
 
-def samples(work: Path, k: int, seed: int) -> dict[str, list[str]]:
+def samples(index: Path, k: int, seed: int) -> dict[str, list[str]]:
     import sqlite3
 
-    conn = sqlite3.connect(work / "store.search.sqlite")
+    conn = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
     rng = random.Random(seed)
     docs = [r[0] for r in conn.execute("SELECT slug FROM documents")]
     ents = [
@@ -214,6 +234,13 @@ def samples(work: Path, k: int, seed: int) -> dict[str, list[str]]:
         "SELECT value FROM facts WHERE predicate = 'https://schema.org/location' AND dtype = 'iri' "
         "GROUP BY value ORDER BY COUNT(*) DESC LIMIT 1"
     ).fetchone()[0]
+    senders = [
+        r[0]
+        for r in conn.execute(
+            "SELECT e.iri FROM roles r JOIN entities e ON e.id = r.entity WHERE r.role = 'sender' "
+            "GROUP BY r.entity ORDER BY COUNT(*) DESC LIMIT 50"
+        )
+    ]
     conn.close()
     names = rng.sample(labels, min(k, len(labels)))  # what people search: names
     words = []  # single common words (in most titles): the worst case for ranking
@@ -228,6 +255,7 @@ def samples(work: Path, k: int, seed: int) -> dict[str, list[str]]:
         "common words": words,
         "top": top,
         "town": town,
+        "senders": rng.sample(senders, min(10, len(senders))),  # facets of busy signatories
     }
 
 
@@ -240,29 +268,27 @@ def timed_get(client: httpx.Client, url: str) -> float:
     return elapsed
 
 
-def measure_pages(url: str, s: dict) -> dict:
+def measure_pages(url: str, s: dict, pid: int) -> dict:
+    """Each URL once (cold: nothing of it cached yet), one request at a time."""
     out = {}
+    groups = {
+        "document pages": [f"{url}/document/{slug}.html" for slug in s["documents"]],
+        "entity pages": [url + e[len(BASE) + 3 :] + ".html" for e in s["entities"]],
+        "search": [f"{url}/search?{httpx.QueryParams({'q': w})}" for w in s["search"]],
+        "search, common words": [
+            f"{url}/search?{httpx.QueryParams({'q': w})}" for w in s["common words"]
+        ],
+        "document list, a facet": [
+            f"{url}/documents?{httpx.QueryParams({'signatory': e})}" for e in s["senders"]
+        ],
+        "home page": [f"{url}/"] * 5,
+    }
     with httpx.Client(timeout=120) as c:
-        out["document pages"] = summary_ms(
-            [timed_get(c, f"{url}/document/{slug}.html") for slug in s["documents"]]
-        )
-        out["entity pages"] = summary_ms(
-            [timed_get(c, url + e[len(BASE) + 3 :] + ".html") for e in s["entities"]]
-        )
-        out["search"] = summary_ms(
-            [timed_get(c, f"{url}/search?{httpx.QueryParams({'q': w})}") for w in s["search"]]
-        )
-        out["search, common words"] = summary_ms(
-            [timed_get(c, f"{url}/search?{httpx.QueryParams({'q': w})}") for w in s["common words"]]
-        )
-        out["document list, a facet"] = summary_ms(
-            [
-                timed_get(
-                    c, f"{url}/documents?{httpx.QueryParams({'signatory': s['top']['sender']})}"
-                )
-                for _ in range(5)
-            ]
-        )
+        for label, urls in groups.items():
+            cpu0 = cpu_seconds(pid)
+            times = [timed_get(c, u) for u in urls]
+            cpu = (cpu_seconds(pid) - cpu0) / max(1, len(urls))
+            out[label] = {**summary_ms(times), "server_cpu_ms": round(cpu * 1000, 1)}
     return out
 
 
@@ -306,11 +332,8 @@ def measure_sparql(ours: str, oxigraph: str | None, s: dict, repeat: int = 3) ->
                 rows = len(r.json()["results"]["bindings"])
                 if oxigraph:
                     t0 = time.perf_counter()
-                    r2 = c.post(
-                        f"{oxigraph}/query",
-                        params={"union-default-graph": ""},
-                        data={"query": full},
-                        headers=accept,
+                    r2 = c.post(  # the same dataset: the store's default (merged) graph
+                        f"{oxigraph}/query", data={"query": full}, headers=accept
                     )
                     theirs.append(time.perf_counter() - t0)
                     r2.raise_for_status()
@@ -327,8 +350,13 @@ def measure_sparql(ours: str, oxigraph: str | None, s: dict, repeat: int = 3) ->
     return out
 
 
-def load_test(url: str, s: dict, clients: int, seconds: float) -> dict:
-    """CLIENTS threads, each requesting pages in a loop for SECONDS (bounded in time and count)."""
+def load_test(url: str, s: dict, clients: int, seconds: float, pid: int | None = None) -> dict:
+    """CLIENTS threads, each requesting pages in a loop for SECONDS (bounded in time and count).
+
+    Closed loop: each client sends its next request when the last one is answered, so the
+    latency is the server's work per request times the requests waiting before it (Little's
+    law): with 20 clients and one server process, p50 is about 20 x its CPU time per request
+    (divided by the cores it gets)."""
     from archive.rdf.namespaces import sparql_prefixes
 
     urls = [f"{url}/document/{d}.html" for d in s["documents"][:100]]
@@ -338,6 +366,8 @@ def load_test(url: str, s: dict, clients: int, seconds: float) -> dict:
     light = saved_cases(s)["co-signatories-of"]
     sparql = f"{url}/sparql?{httpx.QueryParams({'query': sparql_prefixes() + light})}"
     lat: list[float] = []
+    page_lat: list[float] = []
+    sparql_lat: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -363,10 +393,12 @@ def load_test(url: str, s: dict, clients: int, seconds: float) -> dict:
                 elapsed = time.perf_counter() - t0
                 with lock:
                     lat.append(elapsed)
+                    (sparql_lat if is_query else page_lat).append(elapsed)
                     if not ok:
                         errors.append(f"{target[:120]}: {getattr(r, 'status_code', r)}")
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    cpu0 = cpu_seconds(pid) if pid else float("nan")
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -381,33 +413,91 @@ def load_test(url: str, s: dict, clients: int, seconds: float) -> dict:
         "first_errors": errors[:5],
         "requests_per_s": round(len(lat) / wall, 1),
         **summary_ms(lat),
+        "pages": summary_ms(page_lat),
+        "sparql": summary_ms(sparql_lat),
+        "server_cpu_ms_per_request": round((cpu_seconds(pid) - cpu0) / max(1, len(lat)) * 1000, 1)
+        if pid
+        else None,
     }
 
 
-def bench_size(n: int, args: argparse.Namespace) -> dict:
-    work = Path(args.workdir) / f"n{n}"
-    if work.exists() and not args.reuse:
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
-    result: dict = {"documents": n}
-    if not (work / "store").exists():
-        print(f"== {n:,} letters: generate, extract, bulk-load, index", flush=True)
-        result["build"] = build(n, args.seed, work)
-        print(f"   {result['build']}", flush=True)
-    s = samples(work, args.samples, args.seed)
-    log = work / "servers.log"
-    ours, ours_url = start_archive(work / "store", log)
-    ox = start_oxigraph(work / "store", log)
+def build_index(store_dir: Path, index: Path, corpus: Path | None) -> dict:
+    """The search index of a store built elsewhere, which is opened read-only (and the TEI
+    files kept from ``corpus``, matched by name and checked by SHA-256)."""
+    from archive.store.embedded import EmbeddedStore
+    from archive.store.search import SearchIndex
+
+    store = EmbeddedStore(store_dir, base=BASE, read_only=True)
     try:
-        print("== pages and search", flush=True)
-        result["pages"] = measure_pages(ours_url, s)
+        docs = store.documents()
+        sources = {}
+        for d in docs:
+            if d.source:
+                path = Path(d.source)
+                if corpus is not None:
+                    path = corpus / path.name
+                sources[d.graph] = path
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        with SearchIndex(index, store.base) as ix:
+            counts = ix.update(store, [d.graph for d in docs], sources)
+        return {
+            "documents": len(docs),
+            "search_index_s": round(time.perf_counter() - t0, 1),
+            "search_index_cpu_s": round(time.process_time() - cpu0, 1),
+            "search_index_mb": round(index.stat().st_size / 1e6, 1),
+            "indexed": counts.indexed,
+            "sources": counts.sources,
+        }
+    finally:
+        store.close()
+
+
+def bench_size(n: int | None, args: argparse.Namespace) -> dict:
+    if args.store:  # a store built elsewhere: read-only, never written to
+        store_dir = Path(args.store)
+        work = Path(args.workdir) / f"shared-{store_dir.name}"
+        work.mkdir(parents=True, exist_ok=True)
+        index = work / "search.sqlite"
+        result: dict = {"store": str(store_dir)}
+        if not index.exists():
+            print(f"== building the search index of {store_dir} (read-only)", flush=True)
+            tmp = index.with_suffix(".partial")
+            tmp.unlink(missing_ok=True)
+            corpus = Path(args.corpus) if args.corpus else None
+            result["build"] = build_index(store_dir, tmp, corpus)
+            tmp.rename(index)
+            print(f"   {result['build']}", flush=True)
+    else:
+        assert n is not None
+        work = Path(args.workdir) / f"n{n}"
+        if work.exists() and not args.reuse:
+            shutil.rmtree(work)
+        work.mkdir(parents=True, exist_ok=True)
+        result = {}
+        store_dir, index = work / "store", work / "store.search.sqlite"
+        if not store_dir.exists():
+            print(f"== {n:,} letters: generate, extract, bulk-load, index", flush=True)
+            result["build"] = build(n, args.seed, work)
+            print(f"   {result['build']}", flush=True)
+    import sqlite3
+
+    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as conn:
+        result["documents"] = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    s = samples(index, args.samples, args.seed)
+    log = work / "servers.log"
+    ours, ours_url = start_archive(store_dir, log, index)
+    ox = start_oxigraph(store_dir, log)
+    try:
+        print(f"== {result['documents']:,} documents: pages and search", flush=True)
+        result["pages"] = measure_pages(ours_url, s, ours.pid)
         print(f"   {result['pages']}", flush=True)
         print("== /sparql against oxigraph serve", flush=True)
         result["sparql"] = measure_sparql(ours_url, ox[1] if ox else None, s)
         print(f"   {result['sparql']}", flush=True)
-        print(f"== load test: {args.clients} clients for {args.seconds:g} s", flush=True)
-        result["load"] = load_test(ours_url, s, args.clients, args.seconds)
-        print(f"   {result['load']}", flush=True)
+        if args.clients and args.seconds:
+            print(f"== load test: {args.clients} clients for {args.seconds:g} s", flush=True)
+            result["load"] = load_test(ours_url, s, args.clients, args.seconds, ours.pid)
+            print(f"   {result['load']}", flush=True)
     finally:
         stop(ours)
         if ox:
@@ -418,7 +508,7 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
 
 
 def table(results: list[dict]) -> str:
-    sizes = [r["documents"] for r in results]
+    sizes = [r.get("documents", 0) for r in results]
     lines = ["| | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
 
     def row(label: str, f) -> None:
@@ -430,10 +520,20 @@ def table(results: list[dict]) -> str:
                 vals.append("–")
         lines.append(f"| {label} | " + " | ".join(vals) + " |")
 
-    for key in ("document pages", "entity pages", "search", "search, common words"):
+    for key in (
+        "document pages",
+        "entity pages",
+        "search",
+        "search, common words",
+        "document list, a facet",
+        "home page",
+    ):
         row(
-            f"{key}, p50 / p95 (ms)",
-            lambda r, k=key: f"{r['pages'][k]['p50_ms']} / {r['pages'][k]['p95_ms']}",
+            f"{key}, p50 / p95 (ms); server CPU per page (ms)",
+            lambda r, k=key: (
+                f"{r['pages'][k]['p50_ms']} / {r['pages'][k]['p95_ms']}; "
+                f"{r['pages'][k].get('server_cpu_ms', '–')}"
+            ),
         )
     cases = list(results[-1].get("sparql", {}))
     for case in cases:
@@ -448,6 +548,10 @@ def table(results: list[dict]) -> str:
         lambda r: f"{r['load']['requests_per_s']}, {r['load']['errors']}",
     )
     row("load test p50 / p95 (ms)", lambda r: f"{r['load']['p50_ms']} / {r['load']['p95_ms']}")
+    row(
+        "load test: server CPU per request (ms)",
+        lambda r: f"{r['load']['server_cpu_ms_per_request']}",
+    )
     row(
         "search index build (s), size (MB)",
         lambda r: f"{r['build']['search_index_s']}, {r['build']['search_index_mb']}",
@@ -468,11 +572,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="Keep the generated stores.")
     ap.add_argument("--reuse", action="store_true", help="Reuse a kept store of the same size.")
     ap.add_argument("--table", action="store_true", help="Print the last figures again.")
+    ap.add_argument("--store", help="Measure this store (built elsewhere; opened read-only).")
+    ap.add_argument("--corpus", help="With --store: the folder of the TEI files it holds.")
+    ap.add_argument(
+        "--no-load-test", dest="seconds", action="store_const", const=0.0, help="Skip it."
+    )
+    ap.add_argument(
+        "--append", action="store_true", help="Add the figures to those of the last run."
+    )
     args = ap.parse_args(argv)
     if args.table:
         print(table(json.loads(RESULTS.read_text())["results"]))
         return 0
-    results = [bench_size(int(n), args) for n in args.sizes.split(",")]
+    if args.store:
+        results = [bench_size(None, args)]
+    else:
+        results = [bench_size(int(n), args) for n in args.sizes.split(",")]
+    if args.append and RESULTS.exists():
+        results = json.loads(RESULTS.read_text())["results"] + results
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(

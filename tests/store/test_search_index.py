@@ -59,7 +59,27 @@ def tables(path: Path) -> dict[str, list]:
             )
         )
         labels = sorted(conn.execute("SELECT iri, label FROM entities WHERE label IS NOT NULL"))
-        return {"documents": docs, "roles": roles, "facts": facts, "labels": labels}
+        cosign = sorted(
+            conn.execute(
+                "SELECT x.iri, y.iri, c.n FROM cosign c JOIN entities x ON x.id = c.a "
+                "JOIN entities y ON y.id = c.b"
+            )
+        )
+        counted = sorted(  # what the kept counts must equal: the pairs counted from the roles
+            conn.execute(
+                "SELECT x.iri, y.iri, COUNT(*) FROM roles r JOIN roles s ON s.doc = r.doc "
+                "AND s.role = 'sender' AND s.entity != r.entity JOIN entities x ON x.id = r.entity "
+                "JOIN entities y ON y.id = s.entity WHERE r.role = 'sender' GROUP BY 1, 2"
+            )
+        )
+        assert cosign == counted
+        return {
+            "documents": docs,
+            "roles": roles,
+            "facts": facts,
+            "labels": labels,
+            "cosign": cosign,
+        }
     finally:
         conn.close()
 
@@ -86,16 +106,20 @@ def test_load_remove_and_reindex_keep_the_index_in_step(tmp_path, files):
     assert len(tables(index)["documents"]) == 6
     assert gisti_name_docs(index) == 2  # one fact, stated by two documents
     loaded = tables(index)
+    # the Calais letter and its copy are signed by the same 26: each pair twice, both ways
+    assert (f"{BASE}/id/org/attac", f"{BASE}/id/org/elena", 2) in loaded["cosign"]
 
     assert run("remove", "calais-copy", "--store", str(store)).exit_code == 0
     after = tables(index)
     assert len(after["documents"]) == 5
+    assert (f"{BASE}/id/org/attac", f"{BASE}/id/org/elena", 1) in after["cosign"]
     assert gisti_name_docs(index) == 1  # still stated by the Calais letter
     assert not any(g.endswith("/calais-copy") for g, *_ in after["roles"])
 
     assert run("remove", "calais-2014-07-10", "--store", str(store)).exit_code == 0
     assert gisti_name_docs(index) is None  # nobody states it any more
     assert not any(i == GISTI for i, _ in tables(index)["labels"])
+    assert not any(GISTI in (a, b) for a, b, _ in tables(index)["cosign"])
 
     # load again, then a rebuild gives exactly what the incremental path gave
     assert run("load", *map(str, files), "--store", str(store), "-q").exit_code == 0

@@ -44,7 +44,7 @@ from archive.errors import StoreError
 from archive.rdf.namespaces import CITO, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS
 from archive.store.base import DocumentInfo, Store, chunks, iri
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 BATCH = 200  # documents read from the store per query when indexing
 RANK_AT_MOST = 2000  # search results ranked by relevance up to this many matches
 SUFFIX = ".search.sqlite"
@@ -111,6 +111,8 @@ CREATE INDEX IF NOT EXISTS roles_role ON roles(role, entity);
 CREATE TABLE IF NOT EXISTS doc_kinds(
   doc INTEGER NOT NULL, kind INTEGER NOT NULL, PRIMARY KEY(doc, kind)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_kinds_kind ON doc_kinds(kind, doc);
+CREATE TABLE IF NOT EXISTS cosign(
+  a INTEGER NOT NULL, b INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entities(
   id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, kind TEXT, label TEXT, label_lang TEXT,
   docs INTEGER NOT NULL DEFAULT 0);
@@ -125,10 +127,16 @@ CREATE VIRTUAL TABLE IF NOT EXISTS entities_fts USING fts5(
   names, tokenize = 'unicode61 remove_diacritics 2');
 """
 
+_COSIGN_FROM_ROLES = (
+    "SELECT x.entity, y.entity, COUNT(*) FROM roles x JOIN roles y ON y.doc = x.doc "
+    "AND y.role = 'sender' WHERE x.role = 'sender' AND x.entity != y.entity GROUP BY 1, 2"
+)
+
 DERIVED_TABLES = (
     "documents",
     "roles",
     "doc_kinds",
+    "cosign",
     "entities",
     "facts",
     "documents_fts",
@@ -280,7 +288,11 @@ class SearchIndex:
             version = self._meta(conn, "schema")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"the search index at {self.path} cannot be read: {exc}") from exc
-        if version not in (None, SCHEMA_VERSION):
+        if version == "4":  # 4 lacked the co-signatory counts: derive them from the roles
+            with conn:
+                conn.executescript(_SCHEMA_SQL)
+                conn.execute(f"INSERT INTO cosign {_COSIGN_FROM_ROLES}")
+        elif version not in (None, SCHEMA_VERSION):
             with conn:
                 for table in (*DERIVED_TABLES, "meta"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
@@ -504,6 +516,17 @@ class SearchIndex:
             return set()
         doc_id, packed = row
         touched = {r[0] for r in conn.execute("SELECT entity FROM roles WHERE doc = ?", (doc_id,))}
+        senders = [
+            r[0]
+            for r in conn.execute(
+                "SELECT entity FROM roles WHERE doc = ? AND role = 'sender'", (doc_id,)
+            )
+        ]
+        pairs = [(x, y) for x in senders for y in senders if x != y]
+        conn.executemany("UPDATE cosign SET n = n - 1 WHERE a = ? AND b = ?", pairs)
+        for part in chunks(senders, 500):
+            marks = ",".join("?" * len(part))
+            conn.execute(f"DELETE FROM cosign WHERE a IN ({marks}) AND n <= 0", part)
         conn.executemany(
             "UPDATE entities SET docs = docs - 1 WHERE id = ?", [(e,) for e in touched]
         )
@@ -594,6 +617,11 @@ class SearchIndex:
                 for n in about.get(o.value, {}).get(str(SCHEMA.name), []):
                     names.append(n.value)
         conn.executemany("INSERT OR IGNORE INTO roles VALUES (?, ?, ?)", roles)
+        signed = sorted({eid for _, role, eid in roles if role == "sender"})
+        conn.executemany(
+            "INSERT INTO cosign VALUES (?, ?, 1) ON CONFLICT(a, b) DO UPDATE SET n = n + 1",
+            [(x, y) for x in signed for y in signed if x != y],
+        )
         conn.executemany(
             "UPDATE entities SET docs = docs + 1 WHERE id = ?",
             [(e,) for e in {r[2] for r in roles}],
@@ -977,14 +1005,26 @@ class SearchIndex:
         if row is None:
             return out
         eid = row[0]
+        total = self.summary()["documents"]
         for role, n in c.execute(
             "SELECT role, COUNT(*) FROM roles WHERE entity = ? GROUP BY role", (eid,)
         ).fetchall():
-            docs = c.execute(
-                "SELECT d.* FROM roles r JOIN documents d ON d.id = r.doc WHERE r.entity = ? "
-                "AND r.role = ? ORDER BY d.sort_date DESC, d.id DESC LIMIT ?",
-                (eid, role, limit),
-            ).fetchall()
+            if n * 20 > total:  # in more than one document in 20 (a town named in most):
+                # walk the documents newest first, checking each (sorting all of them took
+                # most of a page's time at 100,000 documents)
+                sql = (
+                    "SELECT d.* FROM documents d INDEXED BY documents_date WHERE EXISTS "
+                    "(SELECT 1 FROM roles r WHERE r.doc = d.id AND r.role = ? AND r.entity = ?) "
+                    "ORDER BY d.sort_date DESC, d.id DESC LIMIT ?"
+                )
+                args = (role, eid, limit)
+            else:
+                sql = (
+                    "SELECT d.* FROM roles r JOIN documents d ON d.id = r.doc WHERE r.entity = ? "
+                    "AND r.role = ? ORDER BY d.sort_date DESC, d.id DESC LIMIT ?"
+                )
+                args = (eid, role, limit)  # type: ignore[assignment]
+            docs = c.execute(sql, args).fetchall()
             out[role] = (int(n), [DocumentRow.of(d) for d in docs])
         return out
 
@@ -995,13 +1035,12 @@ class SearchIndex:
         if row is None:
             return [], 0
         eid = row[0]
-        counts = c.execute(
-            "SELECT b.entity, COUNT(*) AS n FROM roles a JOIN roles b ON b.doc = a.doc "
-            "AND b.role = 'sender' WHERE a.entity = ? AND a.role = 'sender' AND b.entity != ? "
-            "GROUP BY b.entity ORDER BY n DESC",
-            (eid, eid),
+        # Kept counted (the cosign table): joining the roles of a signatory of 10,000 letters
+        # took a tenth of a second.
+        total = c.execute("SELECT COUNT(*) FROM cosign WHERE a = ?", (eid,)).fetchone()[0]
+        top = c.execute(
+            "SELECT b, n FROM cosign WHERE a = ? ORDER BY n DESC, b LIMIT ?", (eid, limit)
         ).fetchall()
-        top = counts[:limit]
         marks = ",".join("?" * len(top))
         ents = {
             r["id"]: Entity(r["id"], r["iri"], r["kind"], r["label"], r["label_lang"])
@@ -1009,7 +1048,7 @@ class SearchIndex:
         }
         out = [(ents[e], int(n)) for e, n in top if e in ents]
         out.sort(key=lambda pair: (-pair[1], pair[0].label or ""))
-        return out, len(counts)
+        return out, int(total)
 
     def incoming(self, value: str, limit: int = 500) -> list[tuple[str, Entity]]:
         """(predicate, entity) for every entity with a statement pointing at ``value``."""
