@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from html.parser import HTMLParser
 
@@ -250,10 +251,47 @@ def test_names_not_bare_iris(client):
         assert len(shown) <= 3, (path, shown[:5])
 
 
-def test_home_counts_and_latest(client):
+def test_home_counts_and_latest(client, web_store, web_app):
     html = client.get("/").text
     assert f"<strong>{N_SYNTHETIC + 2}</strong> documents" in html
     assert "organisations" in html and "Latest documents" in html
+    # facts once: the merged graph's triples, not the sum over documents (which repeats an
+    # organisation's name for every letter that names it)
+    merged = int(web_store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values()[0][0])
+    per_document = web_app.state.site.index.summary()["triples"]
+    assert merged < per_document
+    for _ in range(100):  # counted in the background: the page shows it once known
+        html = client.get("/").text
+        if "statements" in html:
+            break
+        time.sleep(0.1)
+    assert f"<strong>{merged}</strong> statements (each fact once" in html
+
+    # each organisation once: between those that signed and all the merged graph names
+    def count(q: str) -> int:
+        return int(web_store.query(q).values()[0][0])
+
+    signed = count(
+        "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?d schema:sender ?o . ?o a schema:Organization }"
+    )
+    named = count(
+        "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o ?p ?x "
+        f'FILTER STRSTARTS(STR(?o), "{BASE}/id/org/") }}'
+    )
+    shown = int(re.search(r"<strong>(\d+)</strong> organisations", html)[1])
+    assert 0 < signed <= shown <= named
+
+
+def test_pages_are_cached_until_the_index_changes(client, web_app):
+    site = web_app.state.site
+    first = client.get("/documents?sort=-title").text
+    kept = len(site.pages._data)
+    assert client.get("/documents?sort=-title").text == first
+    assert len(site.pages._data) == kept  # served from the cache
+    with site.index.conn as conn:  # what a load or a removal does to the index
+        site.index._bump(conn)
+    assert client.get("/documents?sort=-title").text == first
+    assert len(site.pages._data) == kept + 1  # built again for the new state
 
 
 def test_document_list_pages_sorts_and_facets(client):

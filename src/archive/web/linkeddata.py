@@ -256,13 +256,16 @@ def represent(request: Request, site: Site, res: Resource, ext: str, negotiated:
         return Response(status_code=304, headers=headers)
     links = [(e, site.url_of(request, res.iri, e), EXT_TYPES[e]) for e in res.exts]
     if ext == "html":
-        if res.document is not None:
-            response = pages.document_page(request, site, res.document, links)
-        elif res.entity is not None:
-            response = pages.entity_page(request, site, res.entity, links)  # type: ignore[arg-type]
-        else:
+
+        def build() -> Response:
+            if res.document is not None:
+                return pages.document_page(request, site, res.document, links)
+            if res.entity is not None:
+                return pages.entity_page(request, site, res.entity, links)  # type: ignore[arg-type]
             desc = _description(site, res)
-            response = pages.resource_page(request, site, res.iri, desc.triples, links, res.iri)
+            return pages.resource_page(request, site, res.iri, desc.triples, links, res.iri)
+
+        response = pages.cached_page(request, site, build, ext, res.stamp)
         response.headers.update(headers)
         return response
     if ext == "xml":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,20 @@ def render(
     )
 
 
+def cached_page(
+    request: Request, site: Site, build: Callable[[], Response], *extra: Any
+) -> Response:
+    """The page for this URL from the page cache, or built (and kept when it is a 200)."""
+    key = (site.index.generation, str(request.url), request.scope.get("root_path", ""), *extra)
+    body = site.pages.get(key)
+    if body is not None:
+        return HTMLResponse(body)
+    response = build()
+    if response.status_code == 200 and isinstance(response, HTMLResponse):
+        site.pages.put(key, bytes(response.body))
+    return response
+
+
 def mark_snippet(snippet: str) -> Markup:
     """An FTS5 snippet (matches between \\x02 and \\x03) as HTML with <mark>, escaped."""
     out = []
@@ -132,14 +147,23 @@ def int_param(request: Request, name: str, default: int, low: int = 1, high: int
 
 
 def home(request: Request, site: Site) -> Response:
-    summary = site.index.summary()
-    latest = site.index.latest(10)
-    return render(
-        request, site, "home.html", summary=summary, latest=latest, statements=site.statements()
-    )
+    statements = site.statements()
+
+    def build() -> Response:
+        summary = site.index.summary()
+        latest = site.index.latest(10)
+        return render(
+            request, site, "home.html", summary=summary, latest=latest, statements=statements
+        )
+
+    return cached_page(request, site, build, statements)
 
 
 def documents(request: Request, site: Site) -> Response:
+    return cached_page(request, site, lambda: _documents(request, site))
+
+
+def _documents(request: Request, site: Site) -> Response:
     filters = {k: request.query_params.get(k, "") for k in FILTERS}
     filters = {k: v for k, v in filters.items() if v}
     sort = request.query_params.get("sort", "date")
@@ -187,6 +211,10 @@ def _query_string(filters: dict[str, str], sort: str, page: int, changes: dict[s
 
 
 def search(request: Request, site: Site) -> Response:
+    return cached_page(request, site, lambda: _search(request, site))
+
+
+def _search(request: Request, site: Site) -> Response:
     q = (request.query_params.get("q") or "").strip()[:200]
     page = int_param(request, "page", 1)
     size = 20

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -50,6 +50,7 @@ class Site:
     templates: Jinja2Templates
     _statements: tuple[int, int] | None = None  # (index generation, merged triples)
     _counting: bool = False
+    pages: PageCache = field(default_factory=lambda: PageCache(64_000_000))
 
     @property
     def base(self) -> str:
@@ -160,3 +161,35 @@ class LRU:
             self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
+
+
+class PageCache:
+    """Rendered HTML pages, bounded in bytes, keyed by the index's state and the URL: a page
+    read again (the home page, a popular letter) costs a dictionary look-up, not a rendering.
+    Entries of an older state of the index are never served (their key names it)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._data: OrderedDict[Any, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> bytes | None:
+        with self._lock:
+            body = self._data.get(key)
+            if body is not None:
+                self._data.move_to_end(key)
+            return body
+
+    def put(self, key: Any, body: bytes) -> None:
+        if len(body) > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.size -= len(old)
+            self._data[key] = body
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                _, dropped = self._data.popitem(last=False)
+                self.size -= len(dropped)
