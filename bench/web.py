@@ -234,6 +234,13 @@ def samples(index: Path, k: int, seed: int) -> dict[str, list[str]]:
         "SELECT value FROM facts WHERE predicate = 'https://schema.org/location' AND dtype = 'iri' "
         "GROUP BY value ORDER BY COUNT(*) DESC LIMIT 1"
     ).fetchone()[0]
+    any_senders = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT e.iri FROM roles r JOIN entities e ON e.id = r.entity "
+            "WHERE r.role = 'sender'"
+        )
+    ]
     senders = [
         r[0]
         for r in conn.execute(
@@ -248,14 +255,25 @@ def samples(index: Path, k: int, seed: int) -> dict[str, list[str]]:
         ws = [w for w in text.split() if len(w) > 3 and w.isalpha()]
         if ws:
             words.append(rng.choice(ws))
+    picked_docs = rng.sample(docs, min(k, len(docs)))
+    picked_ents = rng.sample(ents, min(k, len(ents)))
+    seen_docs, seen_ents = set(picked_docs), set(picked_ents)
     return {
-        "documents": rng.sample(docs, min(k, len(docs))),
-        "entities": rng.sample(ents, min(k, len(ents))),
+        "documents": picked_docs,
+        "entities": picked_ents,
+        # for the cold load test: pages nobody asked for before (none in any cache)
+        "fresh documents": rng.sample(
+            [d for d in docs if d not in seen_docs], min(3000, len(docs) - len(seen_docs))
+        ),
+        "fresh entities": rng.sample(
+            [e for e in ents if e not in seen_ents], min(1000, len(ents) - len(seen_ents))
+        ),
         "search": names,
         "common words": words,
         "top": top,
         "town": town,
         "senders": rng.sample(senders, min(10, len(senders))),  # facets of busy signatories
+        "any senders": rng.sample(any_senders, min(100, len(any_senders))),
     }
 
 
@@ -350,21 +368,37 @@ def measure_sparql(ours: str, oxigraph: str | None, s: dict, repeat: int = 3) ->
     return out
 
 
-def load_test(url: str, s: dict, clients: int, seconds: float, pid: int | None = None) -> dict:
+def load_test(
+    url: str, s: dict, clients: int, seconds: float, pid: int | None = None, cold: bool = False
+) -> dict:
     """CLIENTS threads, each requesting pages in a loop for SECONDS (bounded in time and count).
 
     Closed loop: each client sends its next request when the last one is answered, so the
     latency is the server's work per request times the requests waiting before it (Little's
     law): with 20 clients and one server process, p50 is about 20 x its CPU time per request
-    (divided by the cores it gets)."""
+    (divided by the cores it gets).
+
+    Warm (the default): 253 pages that were all requested before, as a site's popular pages
+    are. ``cold``: each request takes a page never requested before (documents and entities
+    not in any cache), while there are some left."""
     from archive.rdf.namespaces import sparql_prefixes
 
     urls = [f"{url}/document/{d}.html" for d in s["documents"][:100]]
     urls += [url + e[len(BASE) + 3 :] + ".html" for e in s["entities"][:100]]
     urls += [f"{url}/search?{httpx.QueryParams({'q': w})}" for w in s["search"][:50]]
     urls += [f"{url}/", f"{url}/documents", f"{url}/documents?page=3&sort=-date"]
-    light = saved_cases(s)["co-signatories-of"]
-    sparql = f"{url}/sparql?{httpx.QueryParams({'query': sparql_prefixes() + light})}"
+    fresh = [f"{url}/document/{d}.html" for d in s["fresh documents"]]
+    fresh += [url + e[len(BASE) + 3 :] + ".html" for e in s["fresh entities"]]
+    random.Random(seconds).shuffle(fresh)
+    from archive.store.queries import bind_parameters, parse_params, saved_queries
+
+    saved = saved_queries()["co-signatories-of"]  # of a signatory drawn at random, each time
+    queries = [
+        sparql_prefixes()
+        + bind_parameters(saved.text, parse_params([f"signatory=<{e}>"], saved, BASE))
+        for e in s["any senders"]
+    ]
+    sparqls = [f"{url}/sparql?{httpx.QueryParams({'query': q})}" for q in queries]
     lat: list[float] = []
     page_lat: list[float] = []
     sparql_lat: list[float] = []
@@ -379,7 +413,10 @@ def load_test(url: str, s: dict, clients: int, seconds: float, pid: int | None =
                 if time.monotonic() > deadline:
                     return
                 is_query = rng.random() < 0.05
-                target = sparql if is_query else rng.choice(urls)
+                target = rng.choice(sparqls) if is_query else rng.choice(urls)
+                if cold and not is_query:
+                    with lock:
+                        target = fresh.pop() if fresh else target
                 accept = "application/sparql-results+json" if is_query else "text/html"
                 t0 = time.perf_counter()
                 try:
@@ -495,9 +532,10 @@ def bench_size(n: int | None, args: argparse.Namespace) -> dict:
         result["sparql"] = measure_sparql(ours_url, ox[1] if ox else None, s)
         print(f"   {result['sparql']}", flush=True)
         if args.clients and args.seconds:
-            print(f"== load test: {args.clients} clients for {args.seconds:g} s", flush=True)
-            result["load"] = load_test(ours_url, s, args.clients, args.seconds, ours.pid)
-            print(f"   {result['load']}", flush=True)
+            for key, cold in (("load", False), ("load, cold", True)):
+                print(f"== {key} test: {args.clients} clients for {args.seconds:g} s", flush=True)
+                result[key] = load_test(ours_url, s, args.clients, args.seconds, ours.pid, cold)
+                print(f"   {result[key]}", flush=True)
     finally:
         stop(ours)
         if ox:
@@ -543,15 +581,14 @@ def table(results: list[dict]) -> str:
                 **r["sparql"][c]
             ),
         )
-    row(
-        "load test: requests/s, errors",
-        lambda r: f"{r['load']['requests_per_s']}, {r['load']['errors']}",
-    )
-    row("load test p50 / p95 (ms)", lambda r: f"{r['load']['p50_ms']} / {r['load']['p95_ms']}")
-    row(
-        "load test: server CPU per request (ms)",
-        lambda r: f"{r['load']['server_cpu_ms_per_request']}",
-    )
+    for key in ("load", "load, cold"):
+        row(
+            f"{key} test: requests/s, errors; p50 / p95 (ms); server CPU per request (ms)",
+            lambda r, k=key: (
+                f"{r[k]['requests_per_s']}, {r[k]['errors']}; "
+                f"{r[k]['p50_ms']} / {r[k]['p95_ms']}; {r[k]['server_cpu_ms_per_request']}"
+            ),
+        )
     row(
         "search index build (s), size (MB)",
         lambda r: f"{r['build']['search_index_s']}, {r['build']['search_index_mb']}",
