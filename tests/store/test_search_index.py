@@ -205,3 +205,21 @@ def test_a_failed_index_update_does_not_fail_the_load(tmp_path, files):
     assert "1 loaded" in r.output
     assert "search index could not be updated" in r.output
     assert not index.exists()
+
+
+def test_the_facets_of_one_signatory_count_from_the_kept_pairs(tmp_path, files):
+    """The signatory facet of one signatory's letters (read from the co-signatory counts)
+    equals counting the senders of those letters."""
+    store = tmp_path / "store"
+    assert run("load", *map(str, files), "--store", str(store), "-q").exit_code == 0
+    with SearchIndex(tmp_path / "store.search.sqlite", BASE) as ix:
+        facet = ix.facets({"signatory": GISTI}, top=100)["signatory"]
+        counted = ix.conn.execute(
+            "SELECT e.iri, COUNT(*) FROM roles r JOIN entities e ON e.id = r.entity "
+            "WHERE r.role = 'sender' AND r.doc IN (SELECT doc FROM roles WHERE role = 'sender' "
+            "AND entity = (SELECT id FROM entities WHERE iri = ?)) GROUP BY e.iri",
+            (GISTI,),
+        ).fetchall()
+    assert facet[0][0] == GISTI and facet[0][2] == 2  # itself first: both Calais letters
+    assert len(facet) > 20  # and the other signatories of the letter
+    assert sorted((i, n) for i, _, n in facet) == sorted((i, n) for i, n in counted)

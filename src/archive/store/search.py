@@ -849,6 +849,9 @@ class SearchIndex:
             )
         ]
         for name, role in (("signatory", "sender"), ("addressee", "to")):
+            if name == "signatory" and set(filters) == {"signatory"}:
+                out[name] = self._cosigner_facet(filters["signatory"], top)
+                continue
             out[name] = [
                 (i, label, n)
                 for i, label, n in c.execute(
@@ -881,6 +884,25 @@ class SearchIndex:
                 self._facets.clear()
             self._facets[key] = out
         return out
+
+    def _cosigner_facet(self, value: str, top: int) -> list[tuple[str, str | None, int]]:
+        """The signatory facet of one signatory's documents: itself and its co-signatories,
+        from the kept counts (counting the senders of its 10,000 letters took 0.2 s)."""
+        c = self.conn
+        row = c.execute("SELECT id, label FROM entities WHERE iri = ?", (value,)).fetchone()
+        if row is None:
+            return []
+        eid, label = row
+        own = c.execute(
+            "SELECT COUNT(*) FROM roles WHERE entity = ? AND role = 'sender'", (eid,)
+        ).fetchone()[0]
+        rows = c.execute(
+            "SELECT e.iri, e.label, t.n FROM (SELECT b, n FROM cosign WHERE a = ? "
+            "ORDER BY n DESC LIMIT ?) t JOIN entities e ON e.id = t.b ORDER BY t.n DESC, e.label",
+            (eid, top),
+        ).fetchall()
+        out = [(value, label, int(own))] if own else []
+        return (out + [(i, lab, int(n)) for i, lab, n in rows])[:top]
 
     def search(self, text: str, limit: int = 20, offset: int = 0) -> tuple[list[SearchHit], int]:
         """Documents whose title, names or text match every word (the last one as a prefix):
