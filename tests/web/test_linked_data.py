@@ -76,6 +76,16 @@ def test_every_rdf_type_of_an_entity_parses_and_states_its_names(client, media, 
     assert len(triples) == len(set(triples))
 
 
+def test_an_entity_is_described_by_the_merged_graph(client, web_store):
+    """What the archive knows about it, each fact once: the store's merged graph, none of the
+    store's own graphs (the catalog, the count indexes)."""
+    triples = parse(client.get("/org/gisti.nt").content, ox.RdfFormat.N_TRIPLES)
+    got = {(t.predicate, t.object) for t in triples if not isinstance(t.object, ox.BlankNode)}
+    q = f"SELECT ?p ?o WHERE {{ <{GISTI}> ?p ?o FILTER (!isBlank(?o)) }}"
+    merged = {(p, o) for p, o in web_store.query(q).rows}
+    assert got == merged and len(got) > 3
+
+
 @pytest.mark.parametrize(
     "media,fmt",
     [
