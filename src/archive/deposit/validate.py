@@ -25,9 +25,8 @@ from archive.deposit.bag import (
 )
 from archive.deposit.bagcheck import BagContents, check_bag
 from archive.deposit.profile import Profile, ProfileError, check_profile, default_profile
-from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
-from archive.tei.parse import max_bytes, parse_bytes
+from archive.tei.parse import max_bytes
 
 __all__ = ["PackageUnreadable", "is_package", "validate_package"]
 
@@ -185,22 +184,9 @@ def _validate(
     return report
 
 
-def _read_xml(src: BagSource, name: str, report: Report, rule: str):  # type: ignore[no-untyped-def]
-    try:
-        data = src.read(name, max_bytes())
-        return parse_bytes(data).root
-    except NotWellFormed as exc:
-        report.add(
-            src.finding(f"{rule}.not-well-formed", str(exc), name, exc.line, layer=Layer.PACKAGE)
-        )
-    except UnsafeInput as exc:
-        report.add(src.finding(exc.rule, str(exc), name, exc.line, layer=Layer.PACKAGE))
-    return None
-
-
 def _check_metadata(src: BagSource, bag: BagContents, facts: _Facts, report: Report) -> None:
     if "data/mets.xml" in bag.payload:
-        root = _read_xml(src, "data/mets.xml", report, "mets")
+        root = src.read_xml("data/mets.xml", src.adder(report), "mets.not-well-formed")
         if root is not None:
             report.extend(
                 mets.check_mets(
