@@ -325,6 +325,23 @@ def _check_records(
     )
 
 
+def declared_level(src: BagSource) -> tuple[str, str] | None:
+    """The conformance level a package's records were validated at when it was made (its
+    ``reports/validation.json``), with that member's name; None when it says none."""
+    from archive.tei.levels import Level
+
+    for name in sorted(src.members):
+        if name.endswith("reports/validation.json"):
+            try:
+                declared = json.loads(src.read(name, max_bytes())).get("level")
+            except (ValueError, AttributeError, OSError):
+                return None
+            if declared in {lv.value for lv in Level}:
+                return declared, name
+            return None
+    return None
+
+
 def check_records(
     src: BagSource,
     names: list[str],
@@ -344,6 +361,20 @@ def check_records(
     from archive.validate import validate_file
 
     packaged_nquads = packaged_nquads or {}
+    declared = declared_level(src) if level is None else None
+    if declared and declared[0] != "project":  # the default needs no word
+        level, where = declared
+        report.add(
+            src.finding(
+                "package.level-declared",
+                f"records checked at the {level} level, which the package's validation report "
+                "declares; give --level to check them at another",
+                where,
+                severity=Severity.INFO,
+                layer=Layer.PACKAGE,
+                value=level,
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="archive-package-") as tmp:
         staged: dict[str, Path] = {}
         for name in names:
