@@ -644,12 +644,21 @@ class _DocBuilder:
         return s
 
     def _names(
-        self, s: URIRef, entry: etree._Element | None, mention: etree._Element | None, tag: str
+        self,
+        s: URIRef,
+        entry: etree._Element | None,
+        mention: etree._Element | None,
+        tag: str,
+        *more: str,
     ) -> None:
-        """schema:name from the main name, schema:alternateName from abbreviations and variants."""
-        names = entry.findall(f"{T}{tag}") if entry is not None else []
-        if entry is not None and not names:
-            names = entry.findall(f"{T}name")
+        """schema:name from the main name, schema:alternateName from abbreviations and variants.
+        The names are the entry's ``tag`` children, else those of the first of ``more`` (then
+        ``name``) that it has."""
+        names: list[etree._Element] = []
+        for t in (tag, *more, "name") if entry is not None else ():
+            names = entry.findall(f"{T}{t}")  # type: ignore[union-attr]
+            if names:
+                break
         main_done = False
         has_main = any(n.get("type") in (None, "main", "full", "reg") for n in names)
         for n in names:
@@ -740,8 +749,12 @@ class _DocBuilder:
         self, s: URIRef, entry: etree._Element | None, mention: etree._Element | None
     ) -> None:
         self.add(s, RDF.type, SCHEMA.Audience)
-        self._names(s, entry, mention, "name")
+        # TEI names a group (personGrp) with name, persName or orgName among its parts
+        self._names(s, entry, mention, "name", "persName", "orgName")
         if entry is not None:
+            role = normalise_space(entry.get("role") or "")
+            if role:  # the role the group plays (TEI personGrp/@role), not its name
+                self.literal(s, SCHEMA.audienceType, role.replace("-", " "))
             for aff in entry.findall(f"{T}affiliation"):
                 self._office(s, aff, holder_is_group=True)
 
