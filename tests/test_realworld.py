@@ -436,7 +436,7 @@ def test_a_group_is_named_by_its_persname_and_has_its_role(tmp_path):
             "Rose</name></personGrp></listPerson>",
         ),
     )
-    extraction, ts = triples(path)
+    _, ts = triples(path)
     names = {str(o) for s, p, o in ts if p == SCHEMA.name and "/group/" in str(s)}
     assert names == {"Baillies (Family)", "Crew of the Rose"}
     assert any(p == SCHEMA.audienceType and str(o) == "crew" for s, p, o in ts)
