@@ -442,3 +442,56 @@ def test_a_group_is_named_by_its_persname_and_has_its_role(tmp_path):
     assert any(p == SCHEMA.audienceType and str(o) == "crew" for s, p, o in ts)
     result = validate_file(path)
     assert not [f for f in result.report.findings if f.rule == "shacl.GroupShape.name"]
+
+
+def test_findings_about_another_files_entries_name_that_file_not_a_line_here(tmp_path):
+    """A letter points into a personography and a placeography beside it: what is wrong with
+    their entries is not at a line of the letter, whose lines are far fewer."""
+    (tmp_path / "people.xml").write_text(
+        tei(
+            body="<listPerson>"
+            + "\n" * 40
+            + '<personGrp xml:id="g1"><p>a nameless circle</p></personGrp></listPerson>'
+            '<listPlace><place xml:id="rome"><placeName>Rome</placeName>'
+            "<location><geo>41.9, 12.45</geo></location></place></listPlace>"
+        ),
+        encoding="utf-8",
+    )
+    letter = write(
+        tmp_path,
+        "letter.xml",
+        tei(
+            body='<p><rs type="group" ref="people.xml#g1">them</rs> in '
+            '<placeName ref="people.xml#rome">Rome</placeName></p>'
+        ),
+    )
+    assert len(letter.read_text().splitlines()) == 3
+    found = validate_file(letter, label="letters/letter.xml").report.findings
+    group = [f for f in found if f.rule == "shacl.GroupShape.name"]
+    assert len(group) == 1
+    assert group[0].file == "letters/letter.xml" and group[0].line is None
+    assert "(described in letters/people.xml, line 43)" in group[0].message
+    geo = [f for f in found if f.rule == "extract.geo-irregular"]
+    assert len(geo) == 1 and geo[0].line is None
+    assert geo[0].message.endswith("(in letters/people.xml, line 43)")
+    assert all(f.line is None or f.line <= 3 for f in found), [(f.rule, f.line) for f in found]
+
+
+CMIF_LETTERS = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>Letters</title></titleStmt><publicationStmt><p>x</p></publicationStmt>
+<sourceDesc><p>x</p></sourceDesc></fileDesc><profileDesc>
+<correspDesc key="2">
+  <correspAction type="sent"><persName>A</persName><date when="1900-01-01"/></correspAction>
+</correspDesc>
+<correspDesc key="1">
+  <correspAction type="sent"><persName>B</persName><date when="1900-01-02"/></correspAction>
+</correspDesc>
+</profileDesc></teiHeader><text><body><p/></body></text></TEI>
+"""
+
+
+def test_shacl_findings_of_a_cmif_letter_are_at_its_correspdesc(tmp_path):
+    path = write(tmp_path, "cmif.xml", CMIF_LETTERS)
+    found = validate_file(path, level="tei").report.findings
+    lines = {f.focus.rsplit("--", 1)[-1]: f.line for f in found if f.rule == "shacl.DocumentTitle"}
+    assert lines == {"2": 4, "1": 7}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -281,6 +282,11 @@ class _FileContext:
         self.parsed = parsed
         self.root = parsed.root
         self.file = file_label
+        # findings are about the file being extracted; an element of another file (an entry of
+        # a personography it points into) is named by that file's label (id of its root -> label)
+        self.doc_file = file_label
+        self.doc_root = parsed.root
+        self.foreign: dict[int, str] = {}
         self.uris = uris
         self.ids = id_index(self.root)
         self.prefixes = prefix_defs(self.root)
@@ -352,9 +358,29 @@ class _FileContext:
         **kw: str | None,
     ) -> None:
         line = el.sourceline if el is not None else None
-        found = Finding(rule, severity, message, Layer.EXTRACT, file=self.file, line=line, **kw)
+        other = self.elsewhere(el)
+        if other is not None:  # not a line of this file: say where it is
+            message += f" (in {other}, line {line})" if line else f" (in {other})"
+            line = None
+        found = Finding(rule, severity, message, Layer.EXTRACT, file=self.doc_file, line=line, **kw)
         if found not in self.findings:  # an entry described in many documents: said once
             self.findings.append(found)
+
+    def elsewhere(self, el: etree._Element | None) -> str | None:
+        """The label of the other file ``el`` belongs to, or None when it is in this one."""
+        if el is None:
+            return None
+        root = el.getroottree().getroot()
+        if root is self.doc_root:
+            return None
+        return self.foreign.get(id(root), "another file")
+
+    def other_label(self, path: Path) -> str:
+        """Another file as a finding names it: beside this file's label, as the pointer says."""
+        if self.parsed.path is None:
+            return str(path)
+        rel = os.path.relpath(path, self.parsed.path.resolve().parent)
+        return os.path.normpath(os.path.join(os.path.dirname(self.doc_file), rel))
 
     # -- entities -------------------------------------------------------------------------
 
@@ -530,6 +556,7 @@ class _FileContext:
             )
             return None
         other, ids = loaded
+        self.foreign.setdefault(id(other.root), self.other_label(path))
         target = ids.get(ptr.fragment or "")
         if target is None or local_name(target) not in ENTRY_KINDS:
             self.finding(
@@ -542,6 +569,8 @@ class _FileContext:
             return None
         home = _FileContext.__new__(_FileContext)
         home.parsed, home.root, home.file = other, other.root, str(path)
+        home.doc_file, home.doc_root, home.foreign = self.doc_file, self.doc_root, self.foreign
+        home.findings = self.findings
         home.prefixes = prefix_defs(other.root)
         home.project_practice = False
         home.file_slug = slugify(path.stem)
@@ -572,6 +601,7 @@ class _DocBuilder:
         self._seen: set[Triple] = set()
         self.described: set[URIRef] = set()
         self.lines: dict[str, int] = {str(self.doc): ctx.root.sourceline or 1}
+        self.elsewhere: dict[str, str] = {}  # nodes described by another file's entries
 
     def bnode(self, key: str) -> BNode:
         """A blank node stable for this document: its label hashes the graph and a key.
@@ -616,8 +646,13 @@ class _DocBuilder:
             self.literal(s, SCHEMA.name, text_of(el), lang_of(el))
 
     def note_line(self, node: Node, el: etree._Element | None) -> None:
-        if el is not None and el.sourceline and str(node) not in self.lines:
+        if el is None or not el.sourceline or str(node) in self.lines:
+            return
+        other = self.ctx.elsewhere(el)
+        if other is None:
             self.lines[str(node)] = el.sourceline
+        else:
+            self.elsewhere.setdefault(str(node), f"{other}, line {el.sourceline}")
 
     # -- entity descriptions --------------------------------------------------------------
 
@@ -1125,6 +1160,7 @@ def _build_authority(ctx: _FileContext, lists: list[etree._Element]) -> Document
         title=title,
         lines=b.lines,
         kind="authority",
+        elsewhere=b.elsewhere,
     )
 
 
@@ -1151,6 +1187,8 @@ def _build(
     b = _DocBuilder(ctx, slug)
     doc = b.doc
     root = ctx.root
+    if corresp is not None and not whole_file and corresp.sourceline:
+        b.lines[str(doc)] = corresp.sourceline  # a letter of a CMIF file is its correspDesc
     header = root.find(f"{T}teiHeader")
     # -- type ---------------------------------------------------------------------------------
     dtype = _document_type(root, corresp)
@@ -1233,6 +1271,7 @@ def _build(
         date=date_value,
         title=title,
         lines=b.lines,
+        elsewhere=b.elsewhere,
     )
 
 

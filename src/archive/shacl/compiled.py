@@ -1591,13 +1591,17 @@ def result_to_finding(result: Result, doc: Any, file: str | None, sg: Graph) -> 
     focus = result.focus
     path = result.path
     path_shown = qname(sg, path) if path is not None else shape.path_text
+    message = _preferred(result.all_messages())
+    line = None
+    if hasattr(doc, "locate"):
+        line, message = doc.locate(str(focus), message)
     return Finding(
         rule="shacl." + (shape.rule or local_name(result.component.iri)),
         severity=SEVERITIES.get(shape.severity, Severity.ERROR),  # type: ignore[arg-type]
-        message=_preferred(result.all_messages()),
+        message=message,
         layer=Layer.SHACL,
         file=file or (str(doc.source) if getattr(doc, "source", None) else None),
-        line=doc.lines.get(str(focus)) if hasattr(doc, "lines") else None,
+        line=line,
         focus=_n3(focus),
         path=path_shown or None,
         value=_n3(result.value),
