@@ -54,7 +54,7 @@ DESCRIPTIONS = {
 }
 
 # Errors at every level: what no practice can make right.
-_ALWAYS_ERRORS = {"refs.duplicate-id"}
+_ALWAYS_ERRORS = {"refs.duplicate-id", "refs.invalid-id"}
 
 
 def level_from(value: str | Level | None = None) -> Level:

@@ -113,7 +113,49 @@ def parse_bytes(data: bytes, path: Path | None = None, limit: int | None = None)
             rule="input.entity-declaration",
             line=1,
         )
+    _refuse_unresolved_entities(tree, data)
     return ParsedXML(tree=tree, data=data, path=path)
+
+
+_SKIPPED = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL)
+_ENTITY_REF = re.compile(rb"&([A-Za-z_:][A-Za-z0-9_.:-]*);")
+_PREDEFINED = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def _refuse_unresolved_entities(tree: etree._ElementTree, data: bytes) -> None:
+    """A reference to an entity the document does not declare (``&x;``) is well-formed XML when
+    the DOCTYPE names an external DTD, which the parser never fetches: libxml2 keeps it as an
+    unexpanded node in the text, and drops it from attribute values, so its text silently
+    vanishes. What it stands for is unknown, so the document is refused, naming each reference
+    and its line."""
+    found: list[tuple[str, int | None]] = []
+    doctype = _DOCTYPE.search(data)
+    if doctype and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        subset = data.find(b"[", doctype.end(), data.find(b">", doctype.end()) + 1)
+        start = data.find(b"]>", subset) + 2 if subset >= 0 else data.find(b">", doctype.end())
+        skipped = [(m.start(), m.end()) for m in _SKIPPED.finditer(data, start)]
+        for m in _ENTITY_REF.finditer(data, start):
+            if m[1] in _PREDEFINED or any(a <= m.start() < b for a, b in skipped):
+                continue
+            found.append((m[1].decode("ascii"), _line_of(data, m.start())))
+    if not found:  # another encoding: the references libxml2 kept in the text
+        found = [(e.name, e.sourceline) for e in tree.iter(etree.Entity)]  # type: ignore[arg-type]
+    if not found:
+        return
+    system = tree.docinfo.system_url
+    dtd = f'its DTD ("{system}") is' if system else "DTDs are"
+    refs = ", ".join(f"&{name}; (line {line})" for name, line in found[:10])
+    if len(found) > 10:
+        refs += f" and {len(found) - 10} more"
+    many = len(found) > 1
+    raise UnsafeInput(
+        f"undeclared entity reference{'s' if many else ''} {refs}: the document does not "
+        f"declare {'them' if many else 'it'} and {dtd} never fetched, so the text "
+        f"{'they stand' if many else 'it stands'} for is unknown and would be lost. Replace "
+        "each by the characters it stands for (a character reference such as &#233; is fine).",
+        rule="input.entity-unresolved",
+        line=found[0][1],
+    )
 
 
 def read_limited(path: Path, limit: int | None = None) -> bytes:
