@@ -4,6 +4,7 @@ problem seen on real files, each from a small TEI file written here."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -493,5 +494,21 @@ CMIF_LETTERS = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
 def test_shacl_findings_of_a_cmif_letter_are_at_its_correspdesc(tmp_path):
     path = write(tmp_path, "cmif.xml", CMIF_LETTERS)
     found = validate_file(path, level="tei").report.findings
-    lines = {f.focus.rsplit("--", 1)[-1]: f.line for f in found if f.rule == "shacl.DocumentTitle"}
+    lines = {f.focus.rsplit("-", 1)[-1]: f.line for f in found if f.rule == "shacl.DocumentTitle"}
     assert lines == {"2": 4, "1": 7}
+
+
+def test_cmif_letter_slugs_follow_the_slug_rule_and_stay_unique(tmp_path):
+    """Keys as editions write them (R1, correspDesc_1, a key used twice, one that looks like
+    a deduplicated one) give lower-case slugs with single hyphens, one per letter."""
+    letters = "".join(
+        f'<correspDesc key="{k}"><correspAction type="sent"><persName>A</persName>'
+        f'<date when="1900-01-0{i}"/></correspAction></correspDesc>'
+        for i, k in enumerate(["R1", "Letter_2", "a", "a", "a-2"], 1)
+    )
+    path = write(tmp_path, "1971_Schnitzler_Reinhardt.xml", tei(profile=letters))
+    slugs = [d.slug for d in extract_file(path).documents]
+    stem = "1971-schnitzler-reinhardt"
+    assert slugs[:3] == [f"{stem}-r1", f"{stem}-letter-2", f"{stem}-a"]
+    assert len(set(slugs)) == 5
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs), slugs

@@ -1063,15 +1063,15 @@ def extract_parsed(parsed: ParsedXML, file_label: str, base: str | None = None) 
     if lists:
         documents.append(_build_authority(ctx, lists))
     elif len(corresp) > 1:
-        seen: dict[str, int] = {}
+        used: set[str] = set()
         for n, cd in enumerate(corresp, 1):
-            key = _corresp_key(cd, n, ctx)
-            slug = f"{ctx.file_slug}--{key}"
-            if slug in seen:
-                seen[slug] += 1
-                slug = f"{slug}-{seen[slug]}"
-            else:
-                seen[slug] = 1
+            # the archive's slug rule (lower case, single hyphens) holds for each letter too
+            stem = slug = f"{ctx.file_slug}-{_corresp_key(cd, n, ctx)}"
+            i = 1
+            while slug in used:  # two letters with one key: the second is stem-2, and so on
+                i += 1
+                slug = f"{stem}-{i}"
+            used.add(slug)
             documents.append(_build(ctx, slug, cd, whole_file=False))
     else:
         documents.append(
@@ -1165,9 +1165,11 @@ def _build_authority(ctx: _FileContext, lists: list[etree._Element]) -> Document
 
 
 def _corresp_key(cd: etree._Element, n: int, ctx: _FileContext) -> str:
+    """A letter's key in its file, as a slug: its xml:id, @key or @n (lower case, so that
+    ``R1`` gives ``r1``), else a hash of its @ref, else its position (reported)."""
     for value in (cd.get(XML_ID), cd.get("key"), cd.get("n")):
-        if value:
-            return safe_slug(value)
+        if value and value.strip():
+            return slugify(value)
     ref = cd.get("ref") or cd.get("sameAs")
     if ref:
         return short_hash(ref)
