@@ -512,3 +512,17 @@ def test_cmif_letter_slugs_follow_the_slug_rule_and_stay_unique(tmp_path):
     assert slugs[:3] == [f"{stem}-r1", f"{stem}-letter-2", f"{stem}-a"]
     assert len(set(slugs)) == 5
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs), slugs
+
+
+def test_summary_of_a_cmif_file_keeps_document_order(tmp_path):
+    """Letters come as the file gives them, whatever their keys (here 2, then 1), each with
+    its position and line, so that the order can be seen to be the file's."""
+    path = write(tmp_path, "cmif.xml", CMIF_LETTERS)
+    out = subprocess.run(
+        [*ARCHIVE, "summary", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    documents = [line.split("/")[-1] for line in out.splitlines() if line.startswith("Document")]
+    assert documents == ["cmif-2", "cmif-1"]
+    assert "Letter     1 of 2, line 4 of the file" in out
+    assert "Letter     2 of 2, line 7 of the file" in out
+    assert out.index("- A") < out.index("- B")
