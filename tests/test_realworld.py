@@ -526,3 +526,42 @@ def test_summary_of_a_cmif_file_keeps_document_order(tmp_path):
     assert "Letter     1 of 2, line 4 of the file" in out
     assert "Letter     2 of 2, line 7 of the file" in out
     assert out.index("- A") < out.index("- B")
+
+
+@pytest.mark.parametrize(
+    ("dateline", "head", "why"),
+    [
+        ("1111-11-11", "1822-04-24", "before 1400"),
+        ("2999-01-01", None, "in the future"),
+        ("1790-04-24", "1822-04-24", "more than 5 years away"),
+        ("1820-04-24", "1822-04-24", None),
+        ("1822-04", "1111-01-01", None),  # a placeholder elsewhere says nothing
+    ],
+)
+def test_implausible_document_dates_are_warnings_and_kept(tmp_path, dateline, head, why):
+    source = (
+        f'<msDesc><msIdentifier><idno>x</idno></msIdentifier><head>Letter, <date when="{head}"/>'
+        "</head></msDesc>"
+        if head
+        else "<p>born digital</p>"
+    )
+    path = write(
+        tmp_path,
+        "letter.xml",
+        tei(
+            source=source,
+            body=f'<div type="letter"><opener><dateline>\n<date when="{dateline}"/>'
+            "</dateline></opener><p>x</p></div>",
+        ),
+    )
+    extraction, ts = triples(path)
+    assert any(p == SCHEMA.dateCreated and str(o) == dateline for s, p, o in ts)  # kept
+    found = [f for f in extraction.findings if f.rule == "extract.date-implausible"]
+    if why is None:
+        assert not found
+        return
+    (finding,) = found
+    assert finding.severity.value == "warning" and finding.line == 4 and why in finding.message
+    for level in ("project", "tei"):
+        report = validate_file(path, level=level, shacl=False).report
+        assert [f.severity.value for f in report.findings if f.rule == finding.rule] == ["warning"]

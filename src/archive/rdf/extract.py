@@ -13,6 +13,7 @@ documents is one node), then by stable slug, never by position.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import os
 import re
@@ -1219,6 +1220,8 @@ def _build(
         b.add(doc, ARC.originalDate, b.value(original, SCHEMA.dateCreated))
     elif date_el is not None:
         date_value = _dates(b, doc, date_el, SCHEMA.dateCreated)
+    if date_el is not None:
+        _check_date_plausible(ctx, date_el, date_value, _date_candidates(root, corresp, whole_file))
     elif corresp is not None:
         sent = corresp.find(f"{T}correspAction[@type='sent']/{T}date")
         if sent is not None and text_of(sent):
@@ -1383,6 +1386,15 @@ def _document_type(root: etree._Element, corresp: etree._Element | None) -> str:
 def _date_element(
     root: etree._Element, corresp: etree._Element | None, whole_file: bool
 ) -> etree._Element | None:
+    found = _date_candidates(root, corresp, whole_file)
+    return found[0] if found else None
+
+
+def _date_candidates(
+    root: etree._Element, corresp: etree._Element | None, whole_file: bool
+) -> list[etree._Element]:
+    """The elements that date the document's writing, the most authoritative first: its
+    creation, the sending, the dateline, the manuscript's origin and catalogue heading."""
     candidates: list[etree._Element | None] = []
     if whole_file:
         candidates.append(root.find(f"{T}teiHeader/{T}profileDesc/{T}creation/{T}date"))
@@ -1396,14 +1408,83 @@ def _date_element(
         candidates.append(
             root.find(f"{T}teiHeader/{T}fileDesc/{T}sourceDesc/{T}msDesc/{T}head//{T}date")
         )
+    if whole_file:  # every date of the catalogue heading, not only its first
+        candidates += root.iterfind(
+            f"{T}teiHeader/{T}fileDesc/{T}sourceDesc/{T}msDesc/{T}head//{T}date"
+        )
+    out: list[etree._Element] = []
     for el in candidates:
-        if el is None:
+        if el is None or any(el is o for o in out):
             continue
-        if any(el.get(a) for a in ("when", "notBefore", "notAfter", "from", "to")):
-            return el
-        if typed_date(text_of(el)) is not None:
-            return el
-    return None
+        if (
+            any(el.get(a) for a in ("when", "notBefore", "notAfter", "from", "to"))
+            or typed_date(text_of(el)) is not None
+        ):
+            out.append(el)
+    return out
+
+
+EARLIEST_PLAUSIBLE_YEAR = 1400  # before printing and most archival correspondence
+PLAUSIBLE_DISTANCE_YEARS = 5  # from the other dates a document gives for its writing
+
+
+def _year(value: str | None) -> int | None:
+    m = re.match(r"^(-?\d{4,})", (value or "").strip())
+    return int(m[1]) if m else None
+
+
+def _check_date_plausible(
+    ctx: _FileContext, el: etree._Element, value: str | None, others: list[etree._Element]
+) -> None:
+    """A warning, never an error, for a date that is probably a placeholder or a slip
+    (``1111-11-11``): before 1400, after today, or more than five years from every other date
+    the document gives for its writing. The date is kept as written: the editor decides."""
+    year = _year(value)
+    if year is None or value is None:
+        return
+    today = datetime.date.today().isoformat()
+    reason = None
+    if year < EARLIEST_PLAUSIBLE_YEAR:
+        reason = f"it is before {EARLIEST_PLAUSIBLE_YEAR}"
+    elif value.strip()[: len(today)] > today[: len(value.strip())]:
+        reason = "it is in the future"
+    else:
+        elsewhere = [
+            (
+                o,
+                _year(
+                    o.get("when")
+                    or o.get("from")
+                    or o.get("notBefore")
+                    or o.get("notAfter")
+                    or text_of(o)
+                ),
+            )
+            for o in others
+            if o is not el
+        ]
+        # other dates that are themselves placeholders say nothing about this one
+        elsewhere = [
+            (o, y)
+            for o, y in elsewhere
+            if y is not None and EARLIEST_PLAUSIBLE_YEAR <= y <= int(today[:4])
+        ]
+        if elsewhere and all(abs(y - year) > PLAUSIBLE_DISTANCE_YEARS for _, y in elsewhere):
+            o, y = elsewhere[0]
+            reason = (
+                f"the document's other dates of writing are more than "
+                f"{PLAUSIBLE_DISTANCE_YEARS} years away (<{local_name(o)}> on line "
+                f"{o.sourceline} gives {y})"
+            )
+    if reason:
+        ctx.finding(
+            "extract.date-implausible",
+            Severity.WARNING,
+            f'the document is dated "{value}", which looks like a placeholder or a slip: '
+            f"{reason}; the date is kept as written, check it against the source",
+            el,
+            value=value,
+        )
 
 
 def _dates(b: _DocBuilder, s: URIRef, el: etree._Element, prop: URIRef) -> str | None:
