@@ -154,11 +154,12 @@ def run_shacl(
     program = compile_shapes(shapes)
     pairs = []
     own: set[Finding] = set()
+    is_own = getattr(shapes, "is_own", None)  # a Shapes read from files knows whose they are
     for doc in result.documents:
         outcome = program.validate(doc, file=result.label)
         for finding, shape in outcome.findings_with_shapes():
             result.report.add(finding)
-            if shapes is not None and shapes.is_own(shape.node):
+            if is_own is not None and is_own(shape.node):
                 own.add(finding)
         pairs.append((doc, outcome.results))
     if w3c_report and pairs:
