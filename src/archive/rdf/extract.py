@@ -788,9 +788,6 @@ class _DocBuilder:
         # TEI names a group (personGrp) with name, persName or orgName among its parts
         self._names(s, entry, mention, "name", "persName", "orgName")
         if entry is not None:
-            role = normalise_space(entry.get("role") or "")
-            if role:  # the role the group plays (TEI personGrp/@role), not its name
-                self.literal(s, SCHEMA.audienceType, role.replace("-", " "))
             for aff in entry.findall(f"{T}affiliation"):
                 self._office(s, aff, holder_is_group=True)
 
