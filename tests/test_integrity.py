@@ -117,3 +117,24 @@ def test_cross_file_refs_never_leave_the_folder(tmp_path):
     )
     found = findings_for(letter, path=sub / "letter.xml")
     assert [f.rule for f in found] == ["refs.cross-file-unresolved"]
+
+
+def test_an_xml_id_that_is_not_an_ncname_is_an_error_at_every_level(tmp_path):
+    """CMIF's templates keep xml:id="[UUID]": the report names the attribute and its value,
+    not only the element that holds it, and no level makes it valid."""
+    from archive.validate import validate_file
+
+    text = (
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>t'
+        "</title></titleStmt><publicationStmt><p>x</p></publicationStmt><sourceDesc>\n"
+        '<bibl xml:id="[UUID]">b</bibl><bibl xml:id="b-1.x">c</bibl><bibl xml:id="é_2">d</bibl>'
+        "</sourceDesc></fileDesc></teiHeader><text><body><p/></body></text></TEI>"
+    )
+    (found,) = [f for f in check_integrity(parse_bytes(text.encode()), "t.xml") if "id" in f.rule]
+    assert (found.rule, found.line, found.value) == ("refs.invalid-id", 2, "[UUID]")
+    assert 'xml:id="[UUID]" on <bibl>' in found.message
+    path = tmp_path / "t.xml"
+    path.write_text(text, encoding="utf-8")
+    for level in ("project", "tei", "cmif"):
+        report = validate_file(path, level=level, shacl=False).report
+        assert "refs.invalid-id" in {f.rule for f in report.errors() for f in f.all()}, level

@@ -4,6 +4,7 @@ problem seen on real files, each from a small TEI file written here."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -420,3 +421,146 @@ def test_a_folder_meant_as_a_bag_without_bagit_txt(tmp_path):
         run = subprocess.run([*ARCHIVE, *cmd], capture_output=True, text=True)
         assert "bagit.txt" in run.stdout + run.stderr and "declaration" in run.stdout + run.stderr
         assert run.returncode in (1, 2)
+
+
+def test_a_group_is_named_by_its_persname_or_name(tmp_path):
+    """TEI names a personGrp with persName (or name, orgName) among its parts, as the
+    Edgeworth personography does: the group is named, and no shape calls it nameless."""
+    path = write(
+        tmp_path,
+        "groups.xml",
+        tei(
+            body='<p><persName ref="#BailX1">the Baillies</persName> and '
+            '<rs type="group" ref="#crew">the crew</rs></p>',
+            standoff='<listPerson><personGrp xml:id="BailX1"><persName>Baillies (Family)'
+            '</persName></personGrp><personGrp xml:id="crew" role="crew"><name>Crew of the '
+            "Rose</name></personGrp></listPerson>",
+        ),
+    )
+    _, ts = triples(path)
+    names = {str(o) for s, p, o in ts if p == SCHEMA.name and "/group/" in str(s)}
+    assert names == {"Baillies (Family)", "Crew of the Rose"}
+    result = validate_file(path)
+    assert not [f for f in result.report.findings if f.rule == "shacl.GroupShape.name"]
+
+
+def test_findings_about_another_files_entries_name_that_file_not_a_line_here(tmp_path):
+    """A letter points into a personography and a placeography beside it: what is wrong with
+    their entries is not at a line of the letter, whose lines are far fewer."""
+    (tmp_path / "people.xml").write_text(
+        tei(
+            body="<listPerson>"
+            + "\n" * 40
+            + '<personGrp xml:id="g1"><p>a nameless circle</p></personGrp></listPerson>'
+            '<listPlace><place xml:id="rome"><placeName>Rome</placeName>'
+            "<location><geo>41.9, 12.45</geo></location></place></listPlace>"
+        ),
+        encoding="utf-8",
+    )
+    letter = write(
+        tmp_path,
+        "letter.xml",
+        tei(
+            body='<p><rs type="group" ref="people.xml#g1">them</rs> in '
+            '<placeName ref="people.xml#rome">Rome</placeName></p>'
+        ),
+    )
+    assert len(letter.read_text().splitlines()) == 3
+    found = validate_file(letter, label="letters/letter.xml").report.findings
+    group = [f for f in found if f.rule == "shacl.GroupShape.name"]
+    assert len(group) == 1
+    assert group[0].file == "letters/letter.xml" and group[0].line is None
+    assert "(described in letters/people.xml, line 43)" in group[0].message
+    geo = [f for f in found if f.rule == "extract.geo-irregular"]
+    assert len(geo) == 1 and geo[0].line is None
+    assert geo[0].message.endswith("(in letters/people.xml, line 43)")
+    assert all(f.line is None or f.line <= 3 for f in found), [(f.rule, f.line) for f in found]
+
+
+CMIF_LETTERS = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>Letters</title></titleStmt><publicationStmt><p>x</p></publicationStmt>
+<sourceDesc><p>x</p></sourceDesc></fileDesc><profileDesc>
+<correspDesc key="2">
+  <correspAction type="sent"><persName>A</persName><date when="1900-01-01"/></correspAction>
+</correspDesc>
+<correspDesc key="1">
+  <correspAction type="sent"><persName>B</persName><date when="1900-01-02"/></correspAction>
+</correspDesc>
+</profileDesc></teiHeader><text><body><p/></body></text></TEI>
+"""
+
+
+def test_shacl_findings_of_a_cmif_letter_are_at_its_correspdesc(tmp_path):
+    path = write(tmp_path, "cmif.xml", CMIF_LETTERS)
+    found = validate_file(path, level="tei").report.findings
+    lines = {f.focus.rsplit("-", 1)[-1]: f.line for f in found if f.rule == "shacl.DocumentTitle"}
+    assert lines == {"2": 4, "1": 7}
+
+
+def test_cmif_letter_slugs_follow_the_slug_rule_and_stay_unique(tmp_path):
+    """Keys as editions write them (R1, correspDesc_1, a key used twice, one that looks like
+    a deduplicated one) give lower-case slugs with single hyphens, one per letter."""
+    letters = "".join(
+        f'<correspDesc key="{k}"><correspAction type="sent"><persName>A</persName>'
+        f'<date when="1900-01-0{i}"/></correspAction></correspDesc>'
+        for i, k in enumerate(["R1", "Letter_2", "a", "a", "a-2"], 1)
+    )
+    path = write(tmp_path, "1971_Schnitzler_Reinhardt.xml", tei(profile=letters))
+    slugs = [d.slug for d in extract_file(path).documents]
+    stem = "1971-schnitzler-reinhardt"
+    assert slugs[:3] == [f"{stem}-r1", f"{stem}-letter-2", f"{stem}-a"]
+    assert len(set(slugs)) == 5
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in slugs), slugs
+
+
+def test_summary_of_a_cmif_file_keeps_document_order(tmp_path):
+    """Letters come as the file gives them, whatever their keys (here 2, then 1), each with
+    its position and line, so that the order can be seen to be the file's."""
+    path = write(tmp_path, "cmif.xml", CMIF_LETTERS)
+    out = subprocess.run(
+        [*ARCHIVE, "summary", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    documents = [line.split("/")[-1] for line in out.splitlines() if line.startswith("Document")]
+    assert documents == ["cmif-2", "cmif-1"]
+    assert "Letter     1 of 2, line 4 of the file" in out
+    assert "Letter     2 of 2, line 7 of the file" in out
+    assert out.index("- A") < out.index("- B")
+
+
+@pytest.mark.parametrize(
+    ("dateline", "head", "why"),
+    [
+        ("1111-11-11", "1822-04-24", "before 1400"),
+        ("2999-01-01", None, "in the future"),
+        ("1790-04-24", "1822-04-24", "more than 5 years away"),
+        ("1820-04-24", "1822-04-24", None),
+        ("1822-04", "1111-01-01", None),  # a placeholder elsewhere says nothing
+    ],
+)
+def test_implausible_document_dates_are_warnings_and_kept(tmp_path, dateline, head, why):
+    source = (
+        f'<msDesc><msIdentifier><idno>x</idno></msIdentifier><head>Letter, <date when="{head}"/>'
+        "</head></msDesc>"
+        if head
+        else "<p>born digital</p>"
+    )
+    path = write(
+        tmp_path,
+        "letter.xml",
+        tei(
+            source=source,
+            body=f'<div type="letter"><opener><dateline>\n<date when="{dateline}"/>'
+            "</dateline></opener><p>x</p></div>",
+        ),
+    )
+    extraction, ts = triples(path)
+    assert any(p == SCHEMA.dateCreated and str(o) == dateline for s, p, o in ts)  # kept
+    found = [f for f in extraction.findings if f.rule == "extract.date-implausible"]
+    if why is None:
+        assert not found
+        return
+    (finding,) = found
+    assert finding.severity.value == "warning" and finding.line == 4 and why in finding.message
+    for level in ("project", "tei"):
+        report = validate_file(path, level=level, shacl=False).report
+        assert [f.severity.value for f in report.findings if f.rule == finding.rule] == ["warning"]

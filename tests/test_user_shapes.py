@@ -136,3 +136,56 @@ def test_load_and_deposit_take_the_same_options(record_path, rules, tmp_path):
     assert code == 1 and not package.exists()
     code, _ = run("validate", str(record_path), "--shapes-only")
     assert code == 2
+
+
+@pytest.mark.parametrize("level", ["tei", "cmif"])
+def test_a_repositorys_shapes_keep_their_severities_at_every_level(tmp_path, rules, level):
+    """At the tei and cmif levels the archive's own shapes give warnings; a repository's own
+    shapes are its rules, so their errors stay errors (and their warnings warnings)."""
+    letter = tmp_path / "letter.xml"
+    letter.write_text(LETTER, encoding="utf-8")
+    code, out = run(
+        "validate", str(letter), "--shapes", str(rules), "--level", level, "--format", "json"
+    )
+    data = json.loads(out)
+    severity = {f["rule"]: f["severity"] for f in data["findings"]}
+    assert severity["shacl.ManySigners.thirty-signatories"] == "error"
+    assert code == 1 and data["verdict"] == "invalid"
+    # the project's own shapes still give warnings at this level
+    project = [r for r in severity if r.startswith("shacl.") and "ManySigners" not in r]
+    assert project and all(severity[r] == "warning" for r in project)
+    code, out = run(
+        "validate", str(letter), "--shapes-only", "--shapes", str(rules), "--level", level
+    )
+    assert code == 1
+    assert "error [shacl.ManySigners.thirty-signatories]" in out
+    assert f"INVALID at the {level} level" in out
+
+
+LETTER = """<TEI xmlns="http://www.tei-c.org/ns/1.0">
+  <teiHeader>
+    <fileDesc>
+      <titleStmt><title>Letters of an invented society</title></titleStmt>
+      <publicationStmt>
+        <publisher><ref target="https://example.org">Example</ref></publisher>
+        <idno type="url">https://example.org/cmif.xml</idno>
+        <date when="2024-01-01"/>
+        <availability>
+          <licence target="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</licence>
+        </availability>
+      </publicationStmt>
+      <sourceDesc><bibl type="online">Example letters</bibl></sourceDesc>
+    </fileDesc>
+    <profileDesc>
+      <correspDesc ref="https://example.org/letter/1">
+        <correspAction type="sent">
+          <persName ref="https://d-nb.info/gnd/118540238">Goethe, Johann Wolfgang von</persName>
+          <date when="1800-01-02"/>
+        </correspAction>
+        <correspAction type="received"><persName>Anne Example</persName></correspAction>
+      </correspDesc>
+    </profileDesc>
+  </teiHeader>
+  <text><body><p/></body></text>
+</TEI>
+"""

@@ -100,3 +100,38 @@ def test_size_limit_is_configurable(tmp_path, monkeypatch):
         parse_file(f)
     monkeypatch.setenv("ARCHIVE_MAX_BYTES", "100000")
     assert parse_file(f).root is not None
+
+
+UNDECLARED = b"""<?xml version="1.0"?>
+<!DOCTYPE TEI SYSTEM "tei.dtd">
+<TEI xmlns="http://www.tei-c.org/ns/1.0" n="a&amp;b">
+<!-- &inComment; --><p><![CDATA[&inCdata;]]></p>
+<p>Dear &x; and &#233;</p><p rend="&y;">z</p></TEI>
+"""
+
+
+def test_undeclared_entities_are_refused_by_name_and_line():
+    """With an external DTD (never fetched), &x; is well-formed but its text would vanish."""
+    with pytest.raises(UnsafeInput) as err:
+        parse_bytes(UNDECLARED)
+    assert err.value.rule == "input.entity-unresolved"
+    assert err.value.line == 5
+    message = str(err.value)
+    assert "&x; (line 5), &y; (line 5)" in message and '"tei.dtd"' in message
+    assert "inComment" not in message and "inCdata" not in message
+    # a DOCTYPE alone, predefined and character references: parsed as before
+    ok = UNDECLARED.replace(b"&x;", b"&lt;x&gt;").replace(b"&y;", b"&quot;")
+    assert parse_bytes(ok).root.find("{http://www.tei-c.org/ns/1.0}p") is not None
+
+
+def test_undeclared_entities_are_a_finding_of_validate(tmp_path):
+    from archive.validate import validate_file
+
+    path = tmp_path / "letter.xml"
+    path.write_bytes(UNDECLARED)
+    (finding,) = validate_file(path).report.findings
+    assert (finding.rule, finding.severity.value, finding.line) == (
+        "input.entity-unresolved",
+        "error",
+        5,
+    )

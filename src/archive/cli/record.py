@@ -194,7 +194,7 @@ def summary(file: str, fmt: str, as_json: bool, base: str | None) -> None:
     """Summarise one TEI document: entities by kind, senders, addressees, copies."""
     from archive.errors import NotWellFormed, UnsafeInput
     from archive.rdf.extract import extract_file
-    from archive.rdf.summary import render, summarise
+    from archive.rdf.summary import render, summarise_all
 
     (path,) = existing_paths((file,))
     try:
@@ -204,7 +204,7 @@ def summary(file: str, fmt: str, as_json: bool, base: str | None) -> None:
         fail(f"{file}{line}: {exc}", EXIT_INVALID)
     if not extraction.documents:
         fail(f"{file}: no document could be extracted", EXIT_INVALID)
-    summaries = [summarise(d) for d in extraction.documents]
+    summaries = summarise_all(extraction.documents)
     if as_json or fmt == "json":
         write_output(
             json.dumps([s.to_dict() for s in summaries], ensure_ascii=False, indent=2), None

@@ -35,6 +35,18 @@ class DocumentGraph:
     findings: list[Finding] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)  # node URI -> TEI line it came from
     kind: str = "document"  # or "authority": a personography, placeography ... (no document)
+    # node URI -> "file, line N": nodes described by an entry of another file (a personography)
+    elsewhere: dict[str, str] = field(default_factory=dict)
+
+    def locate(self, node: str | None, message: str) -> tuple[int | None, str]:
+        """The line of this file a finding about ``node`` is at, and its message; a node that
+        another file describes has no line here, and the message says where it is."""
+        if node is None:
+            return None, message
+        line = self.lines.get(node)
+        if line is None and node in self.elsewhere:
+            return None, f"{message} (described in {self.elsewhere[node]})"
+        return line, message
 
     def __len__(self) -> int:
         return len(self.triples)

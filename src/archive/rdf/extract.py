@@ -13,7 +13,9 @@ documents is one node), then by stable slug, never by position.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -281,6 +283,11 @@ class _FileContext:
         self.parsed = parsed
         self.root = parsed.root
         self.file = file_label
+        # findings are about the file being extracted; an element of another file (an entry of
+        # a personography it points into) is named by that file's label (id of its root -> label)
+        self.doc_file = file_label
+        self.doc_root = parsed.root
+        self.foreign: dict[int, str] = {}
         self.uris = uris
         self.ids = id_index(self.root)
         self.prefixes = prefix_defs(self.root)
@@ -352,9 +359,29 @@ class _FileContext:
         **kw: str | None,
     ) -> None:
         line = el.sourceline if el is not None else None
-        found = Finding(rule, severity, message, Layer.EXTRACT, file=self.file, line=line, **kw)
+        other = self.elsewhere(el)
+        if other is not None:  # not a line of this file: say where it is
+            message += f" (in {other}, line {line})" if line else f" (in {other})"
+            line = None
+        found = Finding(rule, severity, message, Layer.EXTRACT, file=self.doc_file, line=line, **kw)
         if found not in self.findings:  # an entry described in many documents: said once
             self.findings.append(found)
+
+    def elsewhere(self, el: etree._Element | None) -> str | None:
+        """The label of the other file ``el`` belongs to, or None when it is in this one."""
+        if el is None:
+            return None
+        root = el.getroottree().getroot()
+        if root is self.doc_root:
+            return None
+        return self.foreign.get(id(root), "another file")
+
+    def other_label(self, path: Path) -> str:
+        """Another file as a finding names it: beside this file's label, as the pointer says."""
+        if self.parsed.path is None:
+            return str(path)
+        rel = os.path.relpath(path, self.parsed.path.resolve().parent)
+        return os.path.normpath(os.path.join(os.path.dirname(self.doc_file), rel))
 
     # -- entities -------------------------------------------------------------------------
 
@@ -530,6 +557,7 @@ class _FileContext:
             )
             return None
         other, ids = loaded
+        self.foreign.setdefault(id(other.root), self.other_label(path))
         target = ids.get(ptr.fragment or "")
         if target is None or local_name(target) not in ENTRY_KINDS:
             self.finding(
@@ -542,6 +570,8 @@ class _FileContext:
             return None
         home = _FileContext.__new__(_FileContext)
         home.parsed, home.root, home.file = other, other.root, str(path)
+        home.doc_file, home.doc_root, home.foreign = self.doc_file, self.doc_root, self.foreign
+        home.findings = self.findings
         home.prefixes = prefix_defs(other.root)
         home.project_practice = False
         home.file_slug = slugify(path.stem)
@@ -572,6 +602,7 @@ class _DocBuilder:
         self._seen: set[Triple] = set()
         self.described: set[URIRef] = set()
         self.lines: dict[str, int] = {str(self.doc): ctx.root.sourceline or 1}
+        self.elsewhere: dict[str, str] = {}  # nodes described by another file's entries
 
     def bnode(self, key: str) -> BNode:
         """A blank node stable for this document: its label hashes the graph and a key.
@@ -616,8 +647,13 @@ class _DocBuilder:
             self.literal(s, SCHEMA.name, text_of(el), lang_of(el))
 
     def note_line(self, node: Node, el: etree._Element | None) -> None:
-        if el is not None and el.sourceline and str(node) not in self.lines:
+        if el is None or not el.sourceline or str(node) in self.lines:
+            return
+        other = self.ctx.elsewhere(el)
+        if other is None:
             self.lines[str(node)] = el.sourceline
+        else:
+            self.elsewhere.setdefault(str(node), f"{other}, line {el.sourceline}")
 
     # -- entity descriptions --------------------------------------------------------------
 
@@ -644,12 +680,21 @@ class _DocBuilder:
         return s
 
     def _names(
-        self, s: URIRef, entry: etree._Element | None, mention: etree._Element | None, tag: str
+        self,
+        s: URIRef,
+        entry: etree._Element | None,
+        mention: etree._Element | None,
+        tag: str,
+        *more: str,
     ) -> None:
-        """schema:name from the main name, schema:alternateName from abbreviations and variants."""
-        names = entry.findall(f"{T}{tag}") if entry is not None else []
-        if entry is not None and not names:
-            names = entry.findall(f"{T}name")
+        """schema:name from the main name, schema:alternateName from abbreviations and variants.
+        The names are the entry's ``tag`` children, else those of the first of ``more`` (then
+        ``name``) that it has."""
+        names: list[etree._Element] = []
+        for t in (tag, *more, "name") if entry is not None else ():
+            names = entry.findall(f"{T}{t}")  # type: ignore[union-attr]
+            if names:
+                break
         main_done = False
         has_main = any(n.get("type") in (None, "main", "full", "reg") for n in names)
         for n in names:
@@ -740,7 +785,8 @@ class _DocBuilder:
         self, s: URIRef, entry: etree._Element | None, mention: etree._Element | None
     ) -> None:
         self.add(s, RDF.type, SCHEMA.Audience)
-        self._names(s, entry, mention, "name")
+        # TEI names a group (personGrp) with name, persName or orgName among its parts
+        self._names(s, entry, mention, "name", "persName", "orgName")
         if entry is not None:
             for aff in entry.findall(f"{T}affiliation"):
                 self._office(s, aff, holder_is_group=True)
@@ -1015,15 +1061,15 @@ def extract_parsed(parsed: ParsedXML, file_label: str, base: str | None = None) 
     if lists:
         documents.append(_build_authority(ctx, lists))
     elif len(corresp) > 1:
-        seen: dict[str, int] = {}
+        used: set[str] = set()
         for n, cd in enumerate(corresp, 1):
-            key = _corresp_key(cd, n, ctx)
-            slug = f"{ctx.file_slug}--{key}"
-            if slug in seen:
-                seen[slug] += 1
-                slug = f"{slug}-{seen[slug]}"
-            else:
-                seen[slug] = 1
+            # the archive's slug rule (lower case, single hyphens) holds for each letter too
+            stem = slug = f"{ctx.file_slug}-{_corresp_key(cd, n, ctx)}"
+            i = 1
+            while slug in used:  # two letters with one key: the second is stem-2, and so on
+                i += 1
+                slug = f"{stem}-{i}"
+            used.add(slug)
             documents.append(_build(ctx, slug, cd, whole_file=False))
     else:
         documents.append(
@@ -1112,13 +1158,16 @@ def _build_authority(ctx: _FileContext, lists: list[etree._Element]) -> Document
         title=title,
         lines=b.lines,
         kind="authority",
+        elsewhere=b.elsewhere,
     )
 
 
 def _corresp_key(cd: etree._Element, n: int, ctx: _FileContext) -> str:
+    """A letter's key in its file, as a slug: its xml:id, @key or @n (lower case, so that
+    ``R1`` gives ``r1``), else a hash of its @ref, else its position (reported)."""
     for value in (cd.get(XML_ID), cd.get("key"), cd.get("n")):
-        if value:
-            return safe_slug(value)
+        if value and value.strip():
+            return slugify(value)
     ref = cd.get("ref") or cd.get("sameAs")
     if ref:
         return short_hash(ref)
@@ -1138,6 +1187,8 @@ def _build(
     b = _DocBuilder(ctx, slug)
     doc = b.doc
     root = ctx.root
+    if corresp is not None and not whole_file and corresp.sourceline:
+        b.lines[str(doc)] = corresp.sourceline  # a letter of a CMIF file is its correspDesc
     header = root.find(f"{T}teiHeader")
     # -- type ---------------------------------------------------------------------------------
     dtype = _document_type(root, corresp)
@@ -1166,6 +1217,8 @@ def _build(
         b.add(doc, ARC.originalDate, b.value(original, SCHEMA.dateCreated))
     elif date_el is not None:
         date_value = _dates(b, doc, date_el, SCHEMA.dateCreated)
+    if date_el is not None:
+        _check_date_plausible(ctx, date_el, date_value, _date_candidates(root, corresp, whole_file))
     elif corresp is not None:
         sent = corresp.find(f"{T}correspAction[@type='sent']/{T}date")
         if sent is not None and text_of(sent):
@@ -1220,6 +1273,7 @@ def _build(
         date=date_value,
         title=title,
         lines=b.lines,
+        elsewhere=b.elsewhere,
     )
 
 
@@ -1329,6 +1383,15 @@ def _document_type(root: etree._Element, corresp: etree._Element | None) -> str:
 def _date_element(
     root: etree._Element, corresp: etree._Element | None, whole_file: bool
 ) -> etree._Element | None:
+    found = _date_candidates(root, corresp, whole_file)
+    return found[0] if found else None
+
+
+def _date_candidates(
+    root: etree._Element, corresp: etree._Element | None, whole_file: bool
+) -> list[etree._Element]:
+    """The elements that date the document's writing, the most authoritative first: its
+    creation, the sending, the dateline, the manuscript's origin and catalogue heading."""
     candidates: list[etree._Element | None] = []
     if whole_file:
         candidates.append(root.find(f"{T}teiHeader/{T}profileDesc/{T}creation/{T}date"))
@@ -1342,14 +1405,83 @@ def _date_element(
         candidates.append(
             root.find(f"{T}teiHeader/{T}fileDesc/{T}sourceDesc/{T}msDesc/{T}head//{T}date")
         )
+    if whole_file:  # every date of the catalogue heading, not only its first
+        candidates += root.iterfind(
+            f"{T}teiHeader/{T}fileDesc/{T}sourceDesc/{T}msDesc/{T}head//{T}date"
+        )
+    out: list[etree._Element] = []
     for el in candidates:
-        if el is None:
+        if el is None or any(el is o for o in out):
             continue
-        if any(el.get(a) for a in ("when", "notBefore", "notAfter", "from", "to")):
-            return el
-        if typed_date(text_of(el)) is not None:
-            return el
-    return None
+        if (
+            any(el.get(a) for a in ("when", "notBefore", "notAfter", "from", "to"))
+            or typed_date(text_of(el)) is not None
+        ):
+            out.append(el)
+    return out
+
+
+EARLIEST_PLAUSIBLE_YEAR = 1400  # before printing and most archival correspondence
+PLAUSIBLE_DISTANCE_YEARS = 5  # from the other dates a document gives for its writing
+
+
+def _year(value: str | None) -> int | None:
+    m = re.match(r"^(-?\d{4,})", (value or "").strip())
+    return int(m[1]) if m else None
+
+
+def _check_date_plausible(
+    ctx: _FileContext, el: etree._Element, value: str | None, others: list[etree._Element]
+) -> None:
+    """A warning, never an error, for a date that is probably a placeholder or a slip
+    (``1111-11-11``): before 1400, after today, or more than five years from every other date
+    the document gives for its writing. The date is kept as written: the editor decides."""
+    year = _year(value)
+    if year is None or value is None:
+        return
+    today = datetime.date.today().isoformat()
+    reason = None
+    if year < EARLIEST_PLAUSIBLE_YEAR:
+        reason = f"it is before {EARLIEST_PLAUSIBLE_YEAR}"
+    elif value.strip()[: len(today)] > today[: len(value.strip())]:
+        reason = "it is in the future"
+    else:
+        elsewhere = [
+            (
+                o,
+                _year(
+                    o.get("when")
+                    or o.get("from")
+                    or o.get("notBefore")
+                    or o.get("notAfter")
+                    or text_of(o)
+                ),
+            )
+            for o in others
+            if o is not el
+        ]
+        # other dates that are themselves placeholders say nothing about this one
+        elsewhere = [
+            (o, y)
+            for o, y in elsewhere
+            if y is not None and EARLIEST_PLAUSIBLE_YEAR <= y <= int(today[:4])
+        ]
+        if elsewhere and all(abs(y - year) > PLAUSIBLE_DISTANCE_YEARS for _, y in elsewhere):
+            o, y = elsewhere[0]
+            reason = (
+                f"the document's other dates of writing are more than "
+                f"{PLAUSIBLE_DISTANCE_YEARS} years away (<{local_name(o)}> on line "
+                f"{o.sourceline} gives {y})"
+            )
+    if reason:
+        ctx.finding(
+            "extract.date-implausible",
+            Severity.WARNING,
+            f'the document is dated "{value}", which looks like a placeholder or a slip: '
+            f"{reason}; the date is kept as written, check it against the source",
+            el,
+            value=value,
+        )
 
 
 def _dates(b: _DocBuilder, s: URIRef, el: etree._Element, prop: URIRef) -> str | None:

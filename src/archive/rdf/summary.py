@@ -32,6 +32,8 @@ class Summary:
     copies: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
     triples: int = 0
+    # in a file of several letters (CMIF): "3 of 15, line 47", in document order
+    letter: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -54,7 +56,9 @@ def label(g: Graph, node: Node) -> str:
     return str(node)
 
 
-def summarise(doc: DocumentGraph) -> Summary:
+def summarise(doc: DocumentGraph, position: tuple[int, int] | None = None) -> Summary:
+    """The summary of one document; ``position`` (n, of) when its file holds several letters,
+    so that a reader sees which one it is and that they come in the file's order."""
     g = doc.to_graph()
     d = URIRef(doc.uri)
     counts: Counter[str] = Counter()
@@ -80,7 +84,22 @@ def summarise(doc: DocumentGraph) -> Summary:
         copies=sorted(names(SCHEMA.ccRecipient) + names(ARC.ccAudience), key=str.casefold),
         cited=names(SCHEMA.citation),
         triples=len(doc.triples),
+        letter=_letter(doc, position),
     )
+
+
+def summarise_all(docs: list[DocumentGraph]) -> list[Summary]:
+    """The summaries of a file's documents, in document order (a CMIF file's letters as its
+    correspDescs come, whatever their keys say)."""
+    n = len(docs)
+    return [summarise(d, (i, n) if n > 1 else None) for i, d in enumerate(docs, 1)]
+
+
+def _letter(doc: DocumentGraph, position: tuple[int, int] | None) -> str | None:
+    if position is None:
+        return None
+    line = doc.lines.get(doc.uri)
+    return f"{position[0]} of {position[1]}" + (f", line {line}" if line else "")
 
 
 SINGULAR = {
@@ -101,6 +120,7 @@ def _number(noun: str, n: int) -> str:
 def render(summary: Summary) -> str:
     lines = [
         f"Document   {summary.uri}",
+        *([f"Letter     {summary.letter} of the file"] if summary.letter else []),
         f"Title      {summary.title or '(none)'}",
         f"Date       {summary.date or '(unknown)'}",
         "Named      " + ", ".join(f"{n} {_number(k, n)}" for k, n in summary.counts.items()),

@@ -1548,6 +1548,10 @@ class ShaclOutcome:
             )
         return self._findings
 
+    def findings_with_shapes(self) -> list[tuple[Finding, Shape]]:
+        """The findings, each with the shape whose result it reports."""
+        return findings_with_shapes(self.results, self.doc, self.file, self.program.shapes_graph)
+
     def turtle(self, bnode_prefix: str = "b") -> str:
         return self.program.write_report([(self.doc, self.results)], bnode_prefix)
 
@@ -1587,13 +1591,17 @@ def result_to_finding(result: Result, doc: Any, file: str | None, sg: Graph) -> 
     focus = result.focus
     path = result.path
     path_shown = qname(sg, path) if path is not None else shape.path_text
+    message = _preferred(result.all_messages())
+    line = None
+    if hasattr(doc, "locate"):
+        line, message = doc.locate(str(focus), message)
     return Finding(
         rule="shacl." + (shape.rule or local_name(result.component.iri)),
         severity=SEVERITIES.get(shape.severity, Severity.ERROR),  # type: ignore[arg-type]
-        message=_preferred(result.all_messages()),
+        message=message,
         layer=Layer.SHACL,
         file=file or (str(doc.source) if getattr(doc, "source", None) else None),
-        line=doc.lines.get(str(focus)) if hasattr(doc, "lines") else None,
+        line=line,
         focus=_n3(focus),
         path=path_shown or None,
         value=_n3(result.value),
@@ -1605,21 +1613,29 @@ def results_to_findings(
 ) -> list[Finding]:
     """One finding per result. A sh:node result whose details say why is folded into the first
     of them (the most precise finding leads; the sh:node result is its echo)."""
-    out: list[Finding] = []
+    return [f for f, _ in findings_with_shapes(results, doc, file, sg)]
+
+
+def findings_with_shapes(
+    results: list[Result], doc: Any, file: str | None, sg: Graph
+) -> list[tuple[Finding, Shape]]:
+    """:func:`results_to_findings`, each finding with the shape whose result leads it (whose
+    shapes file it comes from: the project's, or a repository's own)."""
+    out: list[tuple[Finding, Shape]] = []
     for r in results:
         if r.details:
-            inner = results_to_findings(r.details, doc, file, sg)
+            inner = findings_with_shapes(r.details, doc, file, sg)
             if inner:
                 outer = result_to_finding(r, doc, file, sg)
-                first = inner[0]
+                first, shape = inner[0]
                 if SEVERITIES.get(r.shape.severity, Severity.ERROR).rank < first.severity.rank:
-                    out.append(outer)  # the outer result is more severe: it leads
+                    out.append((outer, r.shape))  # the outer result is more severe: it leads
                     out.extend(inner)
                     continue
-                out.append(first.with_echoes(outer))
+                out.append((first.with_echoes(outer), shape))
                 out.extend(inner[1:])
                 continue
-        out.append(result_to_finding(r, doc, file, sg))
+        out.append((result_to_finding(r, doc, file, sg), r.shape))
     return out
 
 

@@ -99,13 +99,17 @@ def findings_from_report(
         source = report.value(result, SH.sourceShape)
         component = report.value(result, SH.sourceConstraintComponent)
         rule = names.get(source) or (local_name(component) if component else "constraint")
+        line, text = doc.locate(
+            str(focus) if focus is not None else None,
+            str(message) if message else "SHACL constraint violated",
+        )
         yield Finding(
             rule="shacl." + rule,
             severity=SEVERITIES.get(report.value(result, SH.resultSeverity), Severity.ERROR),  # type: ignore[arg-type]
-            message=str(message) if message else "SHACL constraint violated",
+            message=text,
             layer=Layer.SHACL,
             file=file or (str(doc.source) if doc.source else None),
-            line=doc.lines.get(str(focus)) if focus is not None else None,
+            line=line,
             focus=n3(focus),
             path=_shapes_path_text(report, path) if path is not None else None,
             value=n3(value) if value is not None else None,

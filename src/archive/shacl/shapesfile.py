@@ -86,6 +86,12 @@ class Shapes:
                 return file, min(lines)
         return file, line
 
+    def is_own(self, node: Node) -> bool:
+        """Whether a shape was written in a repository's own file, not in the project's
+        (``shapes/``): a repository's rules keep their severities at every conformance level."""
+        file, _ = self.locations.get(node, (None, None))
+        return file is not None and not _is_project_file(Path(file))
+
     def compiled(self) -> Any:
         from archive.shacl.compiled import compile_graph
 

@@ -74,6 +74,15 @@ def check_integrity(parsed: ParsedXML, file: str) -> list[Finding]:
     ]
 
 
+# NCName (Namespaces in XML 1.0, XML 1.0 fifth edition name characters, without ':')
+_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+_NCNAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+
+
 def _duplicate_ids(root: etree._Element, file: str) -> Iterator[Finding]:
     first: dict[str, etree._Element] = {}
     for el in root.iter():
@@ -82,6 +91,17 @@ def _duplicate_ids(root: etree._Element, file: str) -> Iterator[Finding]:
         xid = el.get(XML_ID)
         if xid is None:
             continue
+        if not _NCNAME.fullmatch(xid):
+            yield _finding(
+                "refs.invalid-id",
+                Severity.ERROR,
+                f'xml:id="{xid}" on <{etree.QName(el).localname}> is not a valid identifier: an '
+                "xml:id is an XML name without a colon (NCName): a letter or '_' first, then "
+                "letters, digits, '-', '_' or '.'; no spaces, brackets or other punctuation",
+                file,
+                el,
+                value=xid,
+            )
         if xid in first:
             yield _finding(
                 "refs.duplicate-id",

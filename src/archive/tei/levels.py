@@ -8,7 +8,8 @@ A repository chooses the level of its submissions (``--level`` or ``ARCHIVE_LEVE
 * ``tei``: any valid TEI P5 (``tei_all``). The customisation, the reference rules and the
   shapes still run, but what they find is a *warning* about the archive's practice, not an
   error: a file from another edition loads with what could be extracted, and the report says
-  what it lacks.
+  what it lacks. A repository's own shapes (``--shapes``) are its rules, not the archive's
+  practice: they keep their severities at every level.
 * ``cmif``: the Correspondence SIG's CMIF 1.1 schema and Schematron decide
   (:mod:`archive.tei.cmif`); the archive's practice gives warnings, as at the ``tei`` level.
 
@@ -20,6 +21,7 @@ that ends before it starts): no practice makes those true.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -52,7 +54,7 @@ DESCRIPTIONS = {
 }
 
 # Errors at every level: what no practice can make right.
-_ALWAYS_ERRORS = {"refs.duplicate-id"}
+_ALWAYS_ERRORS = {"refs.duplicate-id", "refs.invalid-id"}
 
 
 def level_from(value: str | Level | None = None) -> Level:
@@ -101,12 +103,16 @@ def check_level_schemas(
     return findings
 
 
-def settle(findings: list[Finding], level: Level) -> list[Finding]:
+def settle(findings: list[Finding], level: Level, keep: Collection[Finding] = ()) -> list[Finding]:
     """The findings with the severities of the level: at ``tei`` and ``cmif``, what only the
-    archive's practice requires is a warning."""
+    archive's practice requires is a warning. ``keep`` are findings of a repository's own rules
+    (its shapes): they are its practice, not the archive's, and keep their severities."""
     if level is Level.PROJECT:
         return findings
-    return [replace(f, severity=Severity.WARNING) if _practice(f) else f for f in findings]
+    return [
+        replace(f, severity=Severity.WARNING) if _practice(f) and f not in keep else f
+        for f in findings
+    ]
 
 
 def _practice(f: Finding) -> bool:

@@ -113,7 +113,58 @@ def parse_bytes(data: bytes, path: Path | None = None, limit: int | None = None)
             rule="input.entity-declaration",
             line=1,
         )
+    _refuse_unresolved_entities(tree, data)
     return ParsedXML(tree=tree, data=data, path=path)
+
+
+# what a reference cannot be inside (comments, CDATA, processing instructions), or a reference
+_REFERENCE_SCAN = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|&([A-Za-z_:][A-Za-z0-9_.:-]*);", re.DOTALL
+)
+_PREDEFINED = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def _refuse_unresolved_entities(tree: etree._ElementTree, data: bytes) -> None:
+    """A reference to an entity the document does not declare (``&x;``) is well-formed XML when
+    the DOCTYPE names an external DTD, which the parser never fetches: libxml2 keeps it as an
+    unexpanded node in the text, and drops it from attribute values, so its text silently
+    vanishes. What it stands for is unknown, so the document is refused, naming each reference
+    and its line. One linear scan, only for documents with a DOCTYPE."""
+    found: list[tuple[str, int | None]] = []
+    more = 0
+    doctype = _DOCTYPE.search(data)
+    if doctype and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        subset = data.find(b"[", doctype.end(), data.find(b">", doctype.end()) + 1)
+        start = data.find(b"]>", subset) + 2 if subset >= 0 else data.find(b">", doctype.end())
+        line, at = 1, 0
+        for m in _REFERENCE_SCAN.finditer(data, start):
+            if m[1] is None or m[1] in _PREDEFINED:
+                continue
+            if len(found) == 10:
+                more += 1
+                continue
+            line += data.count(b"\n", at, m.start())
+            at = m.start()
+            found.append((m[1].decode("ascii"), line))
+    if not found:  # another encoding: the references libxml2 kept in the text
+        found = [(e.name, e.sourceline) for e in tree.iter(etree.Entity)]  # type: ignore[arg-type]
+    if not found:
+        return
+    system = tree.docinfo.system_url
+    dtd = f'its DTD ("{system}") is' if system else "DTDs are"
+    refs = ", ".join(f"&{name}; (line {line})" for name, line in found[:10])
+    more += max(0, len(found) - 10)
+    if more:
+        refs += f" and {more} more"
+    many = len(found) + more > 1
+    raise UnsafeInput(
+        f"undeclared entity reference{'s' if many else ''} {refs}: the document does not "
+        f"declare {'them' if many else 'it'} and {dtd} never fetched, so the text "
+        f"{'they stand' if many else 'it stands'} for is unknown and would be lost. Replace "
+        "each by the characters it stands for (a character reference such as &#233; is fine).",
+        rule="input.entity-unresolved",
+        line=found[0][1],
+    )
 
 
 def read_limited(path: Path, limit: int | None = None) -> bytes:

@@ -118,10 +118,11 @@ def validate_file(
     extraction = extract_parsed(parsed, label, base)
     report.extend(_dedupe_extraction(extraction.findings, report.findings))
     result.documents = extraction.documents
+    own: set[Finding] = set()
     if shacl:
-        run_shacl(result, w3c_report, shapes)
+        own = run_shacl(result, w3c_report, shapes)
     # the level's severities first: folding never hides an error under a warning
-    report.findings = fold(settle(report.findings, level))
+    report.findings = fold(settle(report.findings, level, keep=own))
     return result
 
 
@@ -144,13 +145,22 @@ def validate_readable(path: Path, base: str | None = None, **options: object) ->
         return result
 
 
-def run_shacl(result: FileResult, w3c_report: bool = False, shapes: Shapes | None = None) -> None:
-    """SHACL on each document graph of a file, on its own, with the compiled shapes."""
+def run_shacl(
+    result: FileResult, w3c_report: bool = False, shapes: Shapes | None = None
+) -> set[Finding]:
+    """SHACL on each document graph of a file, on its own, with the compiled shapes. Returns
+    the findings of a repository's own shapes (not the project's), whose severities no
+    conformance level changes."""
     program = compile_shapes(shapes)
     pairs = []
+    own: set[Finding] = set()
+    is_own = getattr(shapes, "is_own", None)  # a Shapes read from files knows whose they are
     for doc in result.documents:
         outcome = program.validate(doc, file=result.label)
-        result.report.extend(outcome.findings)
+        for finding, shape in outcome.findings_with_shapes():
+            result.report.add(finding)
+            if is_own is not None and is_own(shape.node):
+                own.add(finding)
         pairs.append((doc, outcome.results))
     if w3c_report and pairs:
         result.report.shacl_reports[result.label] = program.write_report(
@@ -161,6 +171,7 @@ def run_shacl(result: FileResult, w3c_report: bool = False, shapes: Shapes | Non
         result.report.add(
             Finding("shacl.delegated", Severity.INFO, note, Layer.SHACL, file=result.label)
         )
+    return own
 
 
 def _dedupe_extraction(found: list[Finding], earlier: list[Finding]) -> list[Finding]:
