@@ -249,12 +249,15 @@ class Provider:
             pos = tokens.Position(verb, prefix, set_spec, since, until, after=0, sent=0)
         assert pos.prefix is not None
         size = self.settings.page_size
-        found, last_seen, more = self._scan(pos, size)
+        payloads: dict[str, etree._Element] | None = (
+            {} if with_metadata and pos.prefix == "tei" else None
+        )
+        found, last_seen, more = self._scan(pos, size, payloads)
         if not found:
             # after a token, only when what followed it moved past ``until`` (changed since)
             raise OaiError("noRecordsMatch", "No records match the request's arguments.")
         el = etree.Element(f"{OAI}{verb}")
-        el.extend(self._render(found, pos.prefix, with_metadata))
+        el.extend(self._render(found, pos.prefix, with_metadata, payloads))
         if more or pos.sent:
             token = etree.SubElement(el, f"{OAI}resumptionToken", cursor=str(pos.sent))
             if more:
@@ -271,12 +274,21 @@ class Provider:
                 )
         return el
 
-    def _scan(self, pos: tokens.Position, size: int) -> tuple[list[Change], int, bool]:
+    def _scan(
+        self, pos: tokens.Position, size: int, payloads: dict[str, etree._Element] | None = None
+    ) -> tuple[list[Change], int, bool]:
         """Up to ``size`` changes after ``pos`` that the request selects, the sequence of the
-        last one, and whether another follows."""
+        last one, and whether another follows.
+
+        With ``payloads`` (a ListRecords of TEI documents), the TEI roots are parsed into it,
+        and a page ends before a document whose ``xml:id`` values one already in the page
+        uses: ``xml:id`` must be unique in the response, and XML parsers (libxml2, so lxml and
+        the harvesters built on it) refuse a response where it is not.
+        """
         found: list[Change] = []
         after = pos.after
         scanned = 0
+        ids: set[str] = set()
         while True:
             page = self.store.changes(
                 since=pos.since, until=pos.until, after=after or None, limit=max(size + 1, 200)
@@ -291,6 +303,15 @@ class Provider:
                     continue
                 if len(found) == size:
                     return found, found[-1].sequence, True
+                if payloads is not None and not change.deleted and change.info is not None:
+                    root = formats.tei_element(self._tei(change.info) or b"")
+                    if root is None:
+                        continue  # not kept, or not readable: not available as tei
+                    own = {v for v in root.xpath("//@xml:id")}
+                    if found and own & ids:
+                        return found, found[-1].sequence, True
+                    ids |= own
+                    payloads[change.graph] = root
                 found.append(change)
             after = page.changes[-1].sequence
             if page.cursor is None:
@@ -304,7 +325,7 @@ class Provider:
         info = change.info
         if info is None:
             return False
-        if pos.prefix == "tei" and self._tei(info) is None:
+        if pos.prefix == "tei" and not self._has_tei(info):
             return False
         if pos.set:
             return pos.set in self._specs(info, types.get(change.graph, []), parents=True)
@@ -313,7 +334,11 @@ class Provider:
     # -- records -----------------------------------------------------------------------------
 
     def _render(
-        self, changes: Sequence[Change], prefix: str, with_metadata: bool
+        self,
+        changes: Sequence[Change],
+        prefix: str,
+        with_metadata: bool,
+        payloads: dict[str, etree._Element] | None = None,
     ) -> list[etree._Element]:
         live = [c.info for c in changes if not c.deleted and c.info is not None]
         types = records.document_types(self.store, live)
@@ -333,7 +358,9 @@ class Provider:
             if not with_metadata:
                 out.append(self._header(change, specs))
                 continue
-            payload = self._metadata(change.info, prefix, facts)
+            payload = (payloads or {}).get(change.graph) or self._metadata(
+                change.info, prefix, facts
+            )
             if payload is None:
                 continue
             out.append(self._record(change, payload, prefix, specs))
@@ -443,6 +470,14 @@ class Provider:
                 if change.document == identifier:
                     return None, change
         raise OaiError("idDoesNotExist", f"{identifier} is not an item of this repository.")
+
+    def _has_tei(self, info: DocumentInfo) -> bool:
+        if self.index is None or not info.sha256:
+            return False
+        row = self.index.conn.execute(
+            "SELECT 1 FROM sources WHERE sha256 = ?", (info.sha256,)
+        ).fetchone()
+        return row is not None
 
     def _tei(self, info: DocumentInfo) -> bytes | None:
         if self.index is None or not info.sha256:
