@@ -20,12 +20,11 @@ from starlette.testclient import TestClient
 from archive.oai import Provider, ProviderSettings
 from archive.store.base import Store
 from archive.store.ingest import ingest
-from archive.store.search import SearchIndex, update_after_load
+from archive.store.search import update_after_load
 from archive.synth import generate_corpus
 from archive.web import create_app
 from archive.web.config import WebConfig
 
-from ..conftest import RECORD
 from ..store.conftest import free_port
 from .xsd import validate
 

@@ -358,9 +358,9 @@ class Provider:
             if not with_metadata:
                 out.append(self._header(change, specs))
                 continue
-            payload = (payloads or {}).get(change.graph) or self._metadata(
-                change.info, prefix, facts
-            )
+            payload = (payloads or {}).get(change.graph)
+            if payload is None:
+                payload = self._metadata(change.info, prefix, facts)
             if payload is None:
                 continue
             out.append(self._record(change, payload, prefix, specs))
