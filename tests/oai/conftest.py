@@ -25,7 +25,7 @@ from archive.synth import generate_corpus
 from archive.web import create_app
 from archive.web.config import WebConfig
 
-from ..store.conftest import free_port
+from ..store.conftest import free_port, oxigraph, oxigraph_server  # noqa: F401
 from .xsd import validate
 
 BASE = "https://advocacy-archive.example"
