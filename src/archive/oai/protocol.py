@@ -13,6 +13,7 @@ one per document type) and ``year`` (``year:2014``, the year of the document's d
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,7 +54,8 @@ class ProviderSettings:
     """How the provider describes itself and pages its lists."""
 
     repository_name: str = "Advocacy document archive"
-    admin_emails: tuple[str, ...] = ()  # default: webmaster@ the base's host (RFC 2142)
+    # default: $ARCHIVE_ADMIN_EMAIL (comma-separated), else webmaster@ the base's host (RFC 2142)
+    admin_emails: tuple[str, ...] = ()
     page_size: int = 100  # records (or headers) per page of a list
 
 
@@ -134,7 +136,7 @@ class Provider:
         etree.SubElement(el, f"{OAI}repositoryName").text = self.settings.repository_name
         etree.SubElement(el, f"{OAI}baseURL").text = base_url
         etree.SubElement(el, f"{OAI}protocolVersion").text = "2.0"
-        for email in self.settings.admin_emails or (self._default_email(),):
+        for email in self.settings.admin_emails or self._default_emails():
             etree.SubElement(el, f"{OAI}adminEmail").text = email
         first = self.store.changes(limit=1).changes
         earliest = _stamp(first[0].datestamp) if first else _now()
@@ -498,9 +500,13 @@ class Provider:
             if since > until:
                 raise OaiError(code, "from is later than until.")
 
-    def _default_email(self) -> str:
+    def _default_emails(self) -> tuple[str, ...]:
+        given = os.environ.get("ARCHIVE_ADMIN_EMAIL", "")
+        emails = tuple(e.strip() for e in given.split(",") if "@" in e)
+        if emails:
+            return emails
         host = urlsplit(self.base).hostname or "localhost"
-        return f"webmaster@{host if '.' in host else host + '.localdomain'}"
+        return (f"webmaster@{host if '.' in host else host + '.localdomain'}",)
 
 
 def _valid_stamp(value: str) -> bool:

@@ -9,7 +9,6 @@ and never a 500.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,10 +30,7 @@ def provider_of(request: Request) -> Provider:
     provider = getattr(state, "oai_provider", None)
     if provider is None:
         site: Any = state.site
-        emails = tuple(
-            e.strip() for e in os.environ.get("ARCHIVE_ADMIN_EMAIL", "").split(",") if e.strip()
-        )
-        settings = ProviderSettings(repository_name=site.config.title, admin_emails=emails)
+        settings = ProviderSettings(repository_name=site.config.title)
         provider = Provider(site.store, site.index, settings)
         state.oai_provider = provider
     return provider
