@@ -34,6 +34,7 @@ OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI = f"{{{OAI_NS}}}"
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+PREFIX = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
 SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 MAX_SCAN = 50_000  # harvest-order entries one list request reads while looking for a page
 
@@ -117,6 +118,10 @@ class Provider:
                 raise OaiError("badArgument", f"The argument {name!r} is repeated.")
             if not value:
                 raise OaiError("badArgument", f"The argument {name!r} is empty.")
+            if not _xml_safe(value) or len(value) > 4000:
+                raise OaiError("badArgument", f"The argument {name!r} is not a valid value.")
+            if name == "metadataPrefix" and not PREFIX.match(value):
+                raise OaiError("badArgument", f"{value!r} is not a metadataPrefix.")
             params[name] = value
         if "resumptionToken" in params:
             if len(params) > 1:
@@ -507,6 +512,14 @@ class Provider:
             return emails
         host = urlsplit(self.base).hostname or "localhost"
         return (f"webmaster@{host if '.' in host else host + '.localdomain'}",)
+
+
+def _xml_safe(text: str) -> bool:
+    """Whether XML 1.0 can carry the text (the request element echoes the arguments)."""
+    return all(
+        c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000"
+        for c in text
+    )
 
 
 def _valid_stamp(value: str) -> bool:
