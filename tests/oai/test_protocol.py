@@ -361,3 +361,24 @@ def test_tokens_survive_a_restart(archive: Archive) -> None:
     rest = harvest(other, resumptionToken=token)
     ids = identifiers(first) + [i for p in rest for i in identifiers(p)]
     assert sorted(ids) == sorted([*archive.live, archive.removed])
+
+
+def test_description_from_the_tei_header() -> None:
+    """The graph keeps no abstract: dc:description comes from the header when it states one."""
+    from archive.oai.formats import dublin_core
+    from archive.oai.records import Facts
+    from archive.store.catalog import DocumentInfo
+
+    tei = RECORD.read_bytes().replace(
+        b"<profileDesc>",
+        b'<profileDesc><abstract xml:lang="fr"><p>Une lettre <hi>ouverte</hi>.</p></abstract>',
+        1,
+    )
+    info = DocumentInfo(
+        CALAIS.replace("/id/document/", "/graph/"), CALAIS, "x", None, None, 0, None
+    )
+    dc = dublin_core(info, Facts(), tei)
+    (description,) = dc.iter(f"{DC}description")
+    assert description.text == "Une lettre ouverte."
+    assert description.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert not list(dublin_core(info, Facts(), RECORD.read_bytes()).iter(f"{DC}description"))

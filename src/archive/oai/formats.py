@@ -110,6 +110,8 @@ def dublin_core(info: DocumentInfo, facts: Facts, tei: bytes | None) -> etree._E
 
 
 def _header_descriptions(tei: bytes) -> list[Value]:
+    if not any(tag in tei for tag in (b"abstract", b"summary", b"notesStmt")):
+        return []  # most records state none: no need to parse them
     try:
         root = parse_bytes(tei).tree.getroot()
     except (NotWellFormed, UnsafeInput):

@@ -298,7 +298,10 @@ class Provider:
         ids: set[str] = set()
         while True:
             page = self.store.changes(
-                since=pos.since, until=pos.until, after=after or None, limit=max(size + 1, 200)
+                since=pos.since,
+                until=pos.until,
+                after=after or None,
+                limit=size + 1 if not pos.set else max(size + 1, 500),
             )
             if not page.changes:
                 return found, after, False
