@@ -9,7 +9,7 @@ archive keeps them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -63,8 +63,14 @@ class Facts:
             values.append(value)
 
 
-def _values(pairs: Iterable[tuple[str, str]]) -> str:
-    return " ".join(f"(<{g}> <{d}>)" for g, d in pairs)
+def _per_graph(pairs: Sequence[tuple[str, str]], body: str) -> str:
+    """One block per document, its graph and document IRIs written out: a join on ``VALUES``
+    with ``GRAPH ?g`` would make the engine read every named graph of the store."""
+    blocks = []
+    for g, d in pairs:
+        inner = body.replace("?d", f"<{d}>")
+        blocks.append(f"{{ GRAPH <{g}> {{ {inner} }} BIND (<{g}> AS ?g) }}")
+    return "\n  UNION ".join(blocks)
 
 
 def document_types(store: Store, docs: Sequence[DocumentInfo]) -> dict[str, list[str]]:
@@ -73,8 +79,7 @@ def document_types(store: Store, docs: Sequence[DocumentInfo]) -> dict[str, list
     out: dict[str, list[str]] = {d.graph: [] for d in docs}
     if not pairs:
         return out
-    q = f"""SELECT ?g ?t WHERE {{ VALUES (?g ?d) {{ {_values(pairs)} }}
-  GRAPH ?g {{ ?d <{DCTERMS.type}> ?t }} }}"""
+    q = f"SELECT ?g ?t WHERE {{ {_per_graph(pairs, f'?d <{DCTERMS.type}> ?t')} }}"
     for g, t in store.query(q).rows:
         if isinstance(t, ox.NamedNode):
             out.setdefault(g.value, []).append(t.value)  # type: ignore[union-attr]
@@ -91,13 +96,11 @@ def document_facts(store: Store, docs: Sequence[DocumentInfo]) -> dict[str, Fact
         return out
     preds = ", ".join(f"<{p}>" for p in FIELDS if p != str(SCHEMA.license))
     names = f"<{SCHEMA.name}>|<{SKOS.prefLabel}>|<{RDFS.label}>|<{SCHEMA.audienceType}>"
-    q = f"""SELECT ?g ?p ?o ?name WHERE {{ VALUES (?g ?d) {{ {_values(pairs)} }}
-  GRAPH ?g {{
-    {{ ?d ?p ?o FILTER (?p IN ({preds})) OPTIONAL {{ ?o {names} ?name }} }}
+    body = f"""{{ ?d ?p ?o FILTER (?p IN ({preds})) OPTIONAL {{ ?o {names} ?name }} }}
     UNION {{ ?d <{SCHEMA.mentions}> ?o . ?o a <{PLACE}> BIND (<{COVERAGE}> AS ?p)
              OPTIONAL {{ ?o {names} ?name }} }}
-    UNION {{ ?d <{SCHEMA.encoding}> ?f . ?f <{SCHEMA.license}> ?o BIND (<{LICENCE}> AS ?p) }}
-  }} }}"""
+    UNION {{ ?d <{SCHEMA.encoding}> ?f . ?f <{SCHEMA.license}> ?o BIND (<{LICENCE}> AS ?p) }}"""
+    q = f"SELECT ?g ?p ?o ?name WHERE {{ {_per_graph(pairs, body)} }}"
     named: dict[tuple[str, str, str], list[ox.Literal]] = {}
     plain: list[tuple[str, str, ox.Literal]] = []
     for g, p, o, name in store.query(q).rows:
