@@ -306,7 +306,11 @@ class Provider:
             if not page.changes:
                 return found, after, False
             live = [c.info for c in page.changes if not c.deleted and c.info is not None]
-            types = records.document_types(self.store, live) if pos.set else {}
+            types = (
+                {g: f.types for g, f in records.document_facts(self.store, live).items()}
+                if pos.set
+                else {}
+            )
             for change in page.changes:
                 scanned += 1
                 if not self._selected(change, pos, types):
@@ -351,10 +355,8 @@ class Provider:
         payloads: dict[str, etree._Element] | None = None,
     ) -> list[etree._Element]:
         live = [c.info for c in changes if not c.deleted and c.info is not None]
-        types = records.document_types(self.store, live)
-        facts = (
-            records.document_facts(self.store, live) if with_metadata and prefix == "oai_dc" else {}
-        )
+        facts = records.document_facts(self.store, live)
+        types = {g: f.types for g, f in facts.items()}
         out = []
         for change in changes:
             if change.deleted or change.info is None:

@@ -1,20 +1,21 @@
-"""What the provider reads from the store for a page of records, in one query per page.
+"""What the provider reads from the store for a record: its document's named graph.
 
-Each document's facts are read from its own named graph (what the document states), for every
-record of a page at once: a page of 100 records costs the same few queries whatever the size
-of the store. The TEI files come from the search index beside the store, the only place the
-archive keeps them.
+A record is made of what its document states, so each document's named graph is read whole
+(one lookup in the store's index of that graph) and the fields are picked out in Python: a
+SPARQL join over the page's graphs costs more to parse and plan than the graphs cost to read.
+The TEI files come from the search index beside the store, the only place the archive keeps
+them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from archive.rdf.namespaces import CITO, DCTERMS, RDFS, SCHEMA, SKOS
+from archive.rdf.namespaces import CITO, DCTERMS, RDF, RDFS, SCHEMA, SKOS
 from archive.store.base import Store
 from archive.store.catalog import DocumentInfo
 
@@ -37,8 +38,6 @@ FIELDS = {
     str(SCHEMA.license): "rights",
 }
 PLACE = str(SCHEMA.Place)
-COVERAGE = "urn:archive:oai:coverage"  # a mentioned place (bound in the query)
-LICENCE = "urn:archive:oai:licence"  # the TEI file's licence (bound in the query)
 
 
 @dataclass
@@ -63,73 +62,77 @@ class Facts:
             values.append(value)
 
 
-def _per_graph(pairs: Sequence[tuple[str, str]], body: str) -> str:
-    """One block per document, its graph and document IRIs written out: a join on ``VALUES``
-    with ``GRAPH ?g`` would make the engine read every named graph of the store."""
-    blocks = []
-    for g, d in pairs:
-        inner = body.replace("?d", f"<{d}>")
-        blocks.append(f"{{ GRAPH <{g}> {{ {inner} }} BIND (<{g}> AS ?g) }}")
-    return "\n  UNION ".join(blocks)
+NAMES = (str(SCHEMA.name), str(SKOS.prefLabel), str(RDFS.label), str(SCHEMA.audienceType))
+MENTIONS = str(SCHEMA.mentions)
+ENCODING = str(SCHEMA.encoding)
+LICENSE = str(SCHEMA.license)
+TYPE = str(RDF.type)
 
 
-def document_types(store: Store, docs: Sequence[DocumentInfo]) -> dict[str, list[str]]:
-    """graph -> the document-type concepts its document states (for the sets)."""
-    pairs = [(d.graph, d.document) for d in docs if d.document]
-    out: dict[str, list[str]] = {d.graph: [] for d in docs}
-    if not pairs:
-        return out
-    q = f"SELECT ?g ?t WHERE {{ {_per_graph(pairs, f'?d <{DCTERMS.type}> ?t')} }}"
-    for g, t in store.query(q).rows:
-        if isinstance(t, ox.NamedNode):
-            out.setdefault(g.value, []).append(t.value)  # type: ignore[union-attr]
-    for types in out.values():
-        types.sort()
-    return out
+def graph_facts(document: str, triples: Iterable[ox.Triple | ox.Quad]) -> Facts:
+    """What a document's graph says that the record needs, read in one pass over the graph.
+
+    The graph describes the entities it names (their names, types), so everything comes from
+    the document's own statements."""
+    about: dict[str, list[tuple[str, ox.Term]]] = {}
+    for t in triples:
+        subject = t.subject
+        if isinstance(subject, ox.NamedNode):
+            about.setdefault(subject.value, []).append((t.predicate.value, t.object))
+    facts = Facts()
+
+    def names(node: ox.Term) -> list[ox.Literal]:
+        if not isinstance(node, ox.NamedNode):
+            return []
+        return [o for p, o in about.get(node.value, ()) if p in NAMES and isinstance(o, ox.Literal)]
+
+    def is_place(node: ox.Term) -> bool:
+        return isinstance(node, ox.NamedNode) and any(
+            p == TYPE and o.value == PLACE for p, o in about.get(node.value, ())
+        )
+
+    statements = sorted(about.get(document, ()), key=lambda po: (po[0], po[1].value))
+    for pred, obj in statements:
+        kind = FIELDS.get(pred)
+        if pred == MENTIONS and is_place(obj):
+            kind = "coverage"
+        elif pred == ENCODING:
+            for p, licence in about.get(obj.value, ()):
+                if p == LICENSE:
+                    _add(facts, "rights", licence, [])
+            continue
+        if kind is None:
+            continue
+        if kind == "type" and isinstance(obj, ox.NamedNode):
+            facts.types.append(obj.value)
+        _add(facts, kind, obj, names(obj))
+    facts.types.sort()
+    return facts
+
+
+def _add(facts: Facts, kind: str, obj: ox.Term, labels: list[ox.Literal]) -> None:
+    if isinstance(obj, ox.Literal):
+        facts.add(kind, Value(obj.value, obj.language))
+    elif isinstance(obj, ox.NamedNode):
+        if kind in ("relation", "rights"):
+            facts.add(kind, Value(obj.value, iri=obj.value))  # a URI, as DCMI recommends
+            return
+        label = _best(labels)
+        if label is not None:
+            facts.add(kind, Value(label.value, label.language, obj.value))
+        # a sender or place with no name in the document: nothing true to write but its IRI,
+        # which is not a name; it is left out rather than shown as one
 
 
 def document_facts(store: Store, docs: Sequence[DocumentInfo]) -> dict[str, Facts]:
-    """graph -> the facts of its document the Dublin Core record is made of."""
-    pairs = [(d.graph, d.document) for d in docs if d.document]
-    out: dict[str, Facts] = {d.graph: Facts() for d in docs}
-    if not pairs:
-        return out
-    preds = ", ".join(f"<{p}>" for p in FIELDS if p != str(SCHEMA.license))
-    names = f"<{SCHEMA.name}>|<{SKOS.prefLabel}>|<{RDFS.label}>|<{SCHEMA.audienceType}>"
-    body = f"""{{ ?d ?p ?o FILTER (?p IN ({preds})) OPTIONAL {{ ?o {names} ?name }} }}
-    UNION {{ ?d <{SCHEMA.mentions}> ?o . ?o a <{PLACE}> BIND (<{COVERAGE}> AS ?p)
-             OPTIONAL {{ ?o {names} ?name }} }}
-    UNION {{ ?d <{SCHEMA.encoding}> ?f . ?f <{SCHEMA.license}> ?o BIND (<{LICENCE}> AS ?p) }}"""
-    q = f"SELECT ?g ?p ?o ?name WHERE {{ {_per_graph(pairs, body)} }}"
-    named: dict[tuple[str, str, str], list[ox.Literal]] = {}
-    plain: list[tuple[str, str, ox.Literal]] = []
-    for g, p, o, name in store.query(q).rows:
-        graph, pred = g.value, p.value  # type: ignore[union-attr]
-        if pred == COVERAGE:
-            pred = str(SCHEMA.locationCreated)
-        elif pred == LICENCE:
-            pred = str(SCHEMA.license)
-        if isinstance(o, ox.Literal):
-            plain.append((graph, pred, o))
-        elif isinstance(o, ox.NamedNode):
-            names_of = named.setdefault((graph, pred, o.value), [])
-            if isinstance(name, ox.Literal):
-                names_of.append(name)
-    for graph, pred, lit in sorted(plain, key=lambda t: (t[0], t[1], t[2].value)):
-        out[graph].add(FIELDS[pred], Value(lit.value, lit.language))
-    for (graph, pred, value), labels in sorted(named.items()):
-        facts = out[graph]
-        kind = FIELDS[pred]
-        if kind == "type":
-            facts.types.append(value)
-        label = _best(labels)
-        if kind in ("relation", "rights"):
-            facts.add(kind, Value(value, iri=value))  # a URI, as DCMI recommends
-        elif label is not None:
-            facts.add(kind, Value(label.value, label.language, value))
-        # a sender or place with no name in the document: nothing true to write but its IRI,
-        # which is not a name; it is left out rather than shown as one
-    return out
+    """graph -> the facts of its document (Dublin Core fields and document types).
+
+    Each document's named graph is read whole, by the store's index of that graph: a page of
+    100 records reads 100 small graphs, whatever the size of the store."""
+    return {
+        d.graph: graph_facts(d.document, store.quads(d.graph)) if d.document else Facts()
+        for d in docs
+    }
 
 
 def _best(labels: list[ox.Literal]) -> ox.Literal | None:
