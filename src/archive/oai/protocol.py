@@ -306,11 +306,8 @@ class Provider:
             if not page.changes:
                 return found, after, False
             live = [c.info for c in page.changes if not c.deleted and c.info is not None]
-            types = (
-                {g: f.types for g, f in records.document_facts(self.store, live).items()}
-                if pos.set
-                else {}
-            )
+            by_type = (pos.set or "").split(":")[0] == "type"
+            types = records.document_types(self.store, live) if by_type else {}
             for change in page.changes:
                 scanned += 1
                 if not self._selected(change, pos, types):
@@ -355,8 +352,11 @@ class Provider:
         payloads: dict[str, etree._Element] | None = None,
     ) -> list[etree._Element]:
         live = [c.info for c in changes if not c.deleted and c.info is not None]
-        facts = records.document_facts(self.store, live)
-        types = {g: f.types for g, f in facts.items()}
+        if with_metadata and prefix == "oai_dc":
+            facts = records.document_facts(self.store, live)
+            types = {g: f.types for g, f in facts.items()}
+        else:
+            facts, types = {}, records.document_types(self.store, live)
         out = []
         for change in changes:
             if change.deleted or change.info is None:
