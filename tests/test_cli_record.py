@@ -106,3 +106,32 @@ def test_a_folder_without_tei_is_a_usage_error_not_a_pass(command, options, tmp_
     assert r.exit_code == 2
     assert "no TEI files" in r.stderr and "Traceback" not in r.stderr
     assert not target.exists()  # no store created, no package written
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path):
+    """`archive extract ... | head -1`: no 'Broken pipe' error and no traceback; the exit code
+    is the one a command killed by SIGPIPE has (141), as for git or cat."""
+    import subprocess
+    import sys
+
+    from archive.synth import generate_corpus
+
+    generate_corpus(5, 1, tmp_path / "letters")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "archive",
+            "extract",
+            str(tmp_path / "letters"),
+            "--format",
+            "nquads",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves before the first line is written
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141
+    assert b"Broken pipe" not in err and b"Traceback" not in err and b"error" not in err

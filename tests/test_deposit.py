@@ -475,3 +475,91 @@ def test_cli_refuses_an_invalid_record_with_exit_1(record_path, tmp_path):
     assert "refs.dangling" in result.output
     assert "not packaged" in result.output
     assert not (tmp_path / "b.zip").exists()
+
+
+PERSONOGRAPHY = """<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:id="people">
+  <teiHeader><fileDesc>
+    <titleStmt><title>People the letters name</title></titleStmt>
+    <publicationStmt><p>Unpublished.</p></publicationStmt>
+    <sourceDesc><p>Born digital.</p></sourceDesc>
+  </fileDesc></teiHeader>
+  <text><body><listPerson>
+    <person xml:id="p1"><persName>Anne Example</persName></person>
+  </listPerson></body></text>
+</TEI>
+"""
+
+
+def test_files_the_records_point_into_are_packaged_and_resolve_there(record_path, tmp_path):
+    """A letter whose names point into a personography beside it: the package holds both, so
+    that its own check resolves the pointer instead of calling the packaged RDF stale."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "people.xml").write_text(PERSONOGRAPHY, encoding="utf-8")
+    letter = folder / "letter.xml"
+    text = record_path.read_text(encoding="utf-8")
+    letter.write_text(
+        text.replace("</p>", ' <persName ref="people.xml#p1">Anne</persName></p>', 1),
+        encoding="utf-8",
+    )
+    out = tmp_path / "p.zip"
+    run = CliRunner().invoke(
+        cli, ["deposit", str(letter), "--out", str(out), "--date", DATE, "--level", "tei"]
+    )
+    assert run.exit_code == 0, run.output
+    assert "also packaged, as the records point into them: people.xml" in run.output
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+    assert any(n.endswith("data/tei/people.xml") for n in names)
+    check = CliRunner().invoke(cli, ["validate", str(out), "--level", "tei", "--format", "json"])
+    rules = {f["rule"] for f in json.loads(check.output)["findings"]}
+    assert check.exit_code == 0, check.output
+    assert not rules & {"package.rdf-differs", "refs.cross-file-unresolved"}
+
+
+def test_the_authority_of_a_record_is_its_source_organization(record_path, tmp_path):
+    """TEI's authority (who makes a work available, other than a publisher or distributor)
+    stands in for a publisher, as Dublin Core's publisher and the bag's Source-Organization."""
+    letter = tmp_path / "letter.xml"
+    letter.write_text(
+        record_path.read_text(encoding="utf-8").replace(
+            "<publisher>Advocacy Document Archive project</publisher>",
+            "<authority>Letters Project</authority>",
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "p"
+    build_package([letter], out, fmt="folder", when=DATE, level="tei")
+    bag_info = next(out.rglob("bag-info.txt")).read_text(encoding="utf-8")
+    assert "Source-Organization: Letters Project" in bag_info
+
+
+def test_a_package_is_checked_at_the_level_it_was_made_at(record_path, tmp_path):
+    """A package deposited at the tei level is checked at that level unless told otherwise,
+    and says so; at the project level the same records fail the archive's practice."""
+    letter = tmp_path / "letter.xml"
+    letter.write_text(
+        record_path.read_text(encoding="utf-8").replace(' xml:id="calais-2014-07-10"', "", 1),
+        encoding="utf-8",
+    )
+    out = tmp_path / "p.zip"
+    build_package([letter], out, when=DATE, level="tei")
+    plain = CliRunner().invoke(cli, ["validate", str(out)])
+    assert plain.exit_code == 0, plain.output
+    assert "package.level-declared" in plain.output and "VALID at the tei level" in plain.output
+    strict = CliRunner().invoke(cli, ["validate", str(out), "--level", "project"])
+    assert strict.exit_code == 1 and "package.level-declared" not in strict.output
+
+
+def test_a_package_unpacked_inside_a_folder_is_checked_as_a_package(letter_bag, tmp_path):
+    """`unzip p.zip -d x; archive validate x`: the bag inside is checked as a bag (manifests,
+    METS), not as loose XML files whose METS would be 'not TEI'."""
+    import shutil
+
+    shutil.copytree(letter_bag, tmp_path / "x" / NAME)
+    tei = tmp_path / "x" / NAME / "data" / "tei" / f"{NAME}.xml"
+    tei.write_bytes(tei.read_bytes().replace(b"Calais", b"Calays", 1))
+    run = CliRunner().invoke(cli, ["validate", str(tmp_path / "x"), "--format", "json"])
+    rules = {f["rule"] for f in json.loads(run.output)["findings"]}
+    assert run.exit_code == 1
+    assert "bag.checksum-mismatch" in rules and "tei.root" not in rules

@@ -54,10 +54,9 @@ def validate_paths(
     for path in paths:
         if _maybe_package(path):
             from archive.deposit.targets import is_package
-            from archive.deposit.targets import validate as validate_package
 
             if is_package(path) or (target and path.is_file()):
-                report.merge(validate_package(path, target, base=base, level=level, shapes=shapes))
+                report.merge(_validate_package(path, target, base, level, shapes))
                 continue
         if undeclared_bag(path):
             report.files.append(str(path))
@@ -74,7 +73,12 @@ def validate_paths(
                 )
             )
             continue
+        inside = _packages_inside(path) if path.is_dir() else []
+        for package in inside:
+            report.merge(_validate_package(package, target, base, level, shapes))
         for file in expand_paths([path]):
+            if any(file.is_relative_to(package) for package in inside):
+                continue
             result = validate_readable(
                 file, base, shacl=shacl, w3c_report=w3c_report, level=level, shapes=shapes
             )
@@ -82,6 +86,29 @@ def validate_paths(
             if on_file:
                 on_file(result)
     return report
+
+
+def _validate_package(
+    path: Path, target: str | None, base: str | None, level: str | None, shapes: Shapes | None
+) -> Report:
+    from archive.deposit.targets import validate
+
+    return validate(path, target, base=base, level=level, shapes=shapes)
+
+
+def _packages_inside(folder: Path) -> list[Path]:
+    """Packages below a folder (a bag unzipped beside other files): each is checked as the
+    package it is, not as loose TEI files, so that its manifests and METS are checked too."""
+    from archive.deposit.targets import is_package
+
+    found: list[Path] = []
+    for sub in sorted(p for p in folder.rglob("*") if p.is_dir()):
+        rel = sub.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if not any(sub.is_relative_to(f) for f in found) and is_package(sub):
+            found.append(sub)
+    return found
 
 
 def _maybe_package(path: Path) -> bool:

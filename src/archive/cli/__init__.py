@@ -8,6 +8,7 @@ nor the deposit packages nor the synthetic generator.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -70,4 +71,14 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="archive")
+    from archive.cli.common import quiet_broken_pipe
+
+    try:
+        cli(prog_name="archive")
+    except BrokenPipeError:
+        quiet_broken_pipe()
+    finally:
+        try:
+            sys.stdout.flush()  # a pipe closed early shows here, not in Python's shutdown
+        except BrokenPipeError:
+            quiet_broken_pipe()

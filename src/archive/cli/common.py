@@ -62,6 +62,16 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise SystemExit(code)
 
 
+def quiet_broken_pipe() -> None:
+    """The reader of our output went away (``archive export | head``): stop without a word,
+    as a command killed by SIGPIPE does (exit 141), and without Python's complaint at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(141)
+
+
 def guarded(func: F) -> F:
     """Turn expected and unexpected failures into a readable message and exit code 2."""
 
@@ -73,6 +83,8 @@ def guarded(func: F) -> F:
             raise
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except BrokenPipeError:
+            quiet_broken_pipe()
         except ArchiveError as exc:
             fail(str(exc))
         except OSError as exc:

@@ -173,6 +173,7 @@ def deposit(
                     "summary": result.summary,
                     "files": [f"data/{f}" for f in result.files],
                     "invalid_records": result.invalid,
+                    "referenced_files": result.referenced,
                     "report": result.report.to_dict(),
                 },
                 ensure_ascii=False,
@@ -192,6 +193,10 @@ def deposit(
         f"  records: {records - len(result.invalid)} valid, {len(result.invalid)} invalid "
         f"({counts['error']} error(s), {counts['warning']} warning(s))"
     )
+    if result.referenced:
+        click.echo(
+            f"  also packaged, as the records point into them: {', '.join(result.referenced)}"
+        )
     if result.invalid:
         err_console.print(
             f"[bold yellow]warning:[/] packaged {len(result.invalid)} invalid record(s) "

@@ -32,7 +32,7 @@ from archive.deposit.bag import BagSource, write_bag
 from archive.deposit.bagcheck import check_bag
 from archive.deposit.letter import addressees
 from archive.deposit.staged import Staged
-from archive.findings import Layer, Report, Severity
+from archive.findings import Report, Severity
 
 DC_ELEMENTS = (
     "title",
@@ -144,7 +144,7 @@ def check(
         bag = check_bag(src)
         report.extend(bag.findings)
         prefix = "data/"
-    add = _adder(src, report)
+    add = src.adder(report)
     names = sorted(n for n, m in src.members.items() if m.kind in ("file", "link"))
     tops = {n[len(prefix) :].split("/", 1)[0] for n in names if n.startswith(prefix)}
     tops |= {
@@ -174,15 +174,6 @@ def check(
 
         records = [n for n in objects if n.endswith(".xml") and "/tei/" in f"/{n}"]
         check_records(src, records, base, report, level=level, shapes=shapes)
-
-
-def _adder(src: BagSource, report: Report):  # type: ignore[no-untyped-def]
-    def add(
-        rule: str, message: str, name: str | None = None, line: int | None = None, **kw: Any
-    ) -> None:
-        report.add(src.finding(rule, message, name, line, layer=Layer.PACKAGE, **kw))
-
-    return add
 
 
 def _check_csv(src: BagSource, prefix: str, objects: list[str], add: Any) -> None:

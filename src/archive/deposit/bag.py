@@ -22,13 +22,20 @@ import tarfile
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from archive.errors import ArchiveError, MemberUnreadable, PackageUnreadable
-from archive.findings import Finding, Layer, Severity
+from archive.errors import (
+    ArchiveError,
+    MemberUnreadable,
+    NotWellFormed,
+    PackageUnreadable,
+    UnsafeInput,
+)
+from archive.findings import Finding, Layer, Report, Severity
+from archive.tei.parse import max_bytes, parse_bytes
 
 BAGIT_VERSION = "1.0"
 ENCODING = "UTF-8"
@@ -251,6 +258,9 @@ class Budget:
             )
 
 
+Add = Callable[..., None]  # see BagSource.adder
+
+
 class BagSource:
     """A bag on disk, in a zip or in a tar, read by member name without extracting anything."""
 
@@ -290,6 +300,29 @@ class BagSource:
             line=line,
             value=value,
         )
+
+    def adder(self, report: Report, prefix: str = "") -> Add:
+        """``add(rule, message, name, line, **kw)``: a package-layer finding into ``report``;
+        a rule without a dot gets ``prefix`` (a target's rules share one)."""
+
+        def add(
+            rule: str, message: str, name: str | None = None, line: int | None = None, **kw: Any
+        ) -> None:
+            rule = rule if "." in rule or not prefix else f"{prefix}.{rule}"
+            report.add(self.finding(rule, message, name, line, layer=Layer.PACKAGE, **kw))
+
+        return add
+
+    def read_xml(self, name: str, add: Add, malformed: str) -> Any:
+        """A member parsed safely (an lxml root), or None with a finding (rule ``malformed``
+        when it is not well-formed XML, the parser's own rule when it is hostile)."""
+        try:
+            return parse_bytes(self.read(name, max_bytes())).root
+        except NotWellFormed as exc:
+            add(malformed, f"{name} is not well-formed XML: {exc}", name, exc.line)
+        except UnsafeInput as exc:
+            add(exc.rule, str(exc), name, exc.line)
+        return None
 
     # members -----------------------------------------------------------------
     def _add(self, member: Member) -> None:

@@ -90,6 +90,7 @@ class PackageResult:
     target: str = "bagit"
     identifier: str = ""  # the package's identity (METS OBJID), from the records
     summary: str = ""  # what the target's layout wrote, in a few words
+    referenced: list[str] = field(default_factory=list)  # files added because records point in
 
 
 # --------------------------------------------------------------------------- dates
@@ -150,9 +151,18 @@ class Clock:
 # --------------------------------------------------------------------------- formats
 
 
+# a folder with one of these names would surprise: refused rather than written as a folder
+ARCHIVE_SUFFIXES_NOT_WRITTEN = (".tgz", ".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tbz2")
+
+
 def infer_format(out: Path, fmt: str | None) -> str:
     """``--zip`` / ``--tar`` win; otherwise the suffix of ``--out`` decides; else a folder."""
     suffix = out.name.lower()
+    if suffix.endswith(ARCHIVE_SUFFIXES_NOT_WRITTEN):
+        raise UsageError(
+            f"--out {out}: packages are written as a zip (.zip), an uncompressed tar (.tar) or "
+            "a folder (no suffix), not as a compressed archive of another kind"
+        )
     guessed = "zip" if suffix.endswith(".zip") else "tar" if suffix.endswith(".tar") else "folder"
     if fmt is None:
         return guessed
@@ -250,6 +260,7 @@ def build_package(
         raise UsageError(
             f"a {target} package is written as {' or '.join(spec.formats)}, not as a {fmt}"
         )
+    tei_paths, referenced = with_referenced_files(tei_paths)
     check_inputs(tei_paths, out, force)
     if contact_email is not None and not EMAIL_RE.match(contact_email):
         raise UsageError(f"--contact-email {contact_email!r} is not an e-mail address")
@@ -328,7 +339,38 @@ def build_package(
         target=target,
         identifier=identity.objid,
         summary=summary,
+        referenced=[p.name for p in referenced],
     )
+
+
+def with_referenced_files(tei_paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The inputs, then the files beside them that they point into (a letter's
+    ``Personography.xml#p1``), which the package holds too: packaged records are read beside
+    each other, and a pointer into a missing file is a name without its authority entry.
+
+    Only files in the same folder as the record that points at them are added, since a package
+    holds its TEI files side by side; a pointer into a sub-folder stays a warning."""
+    from archive.errors import ArchiveError
+    from archive.tei.parse import parse_file
+    from archive.tei.pointers import files_pointed_at
+
+    inputs = [Path(p) for p in tei_paths]
+    seen = {p.resolve() for p in inputs if p.is_file()}
+    added: list[Path] = []
+    queue = list(inputs)
+    while queue:  # an authority file may point into another one
+        path = queue.pop(0)
+        try:
+            root = parse_file(path).root
+        except (ArchiveError, OSError):
+            continue  # validation reports it, with the reason
+        for target in files_pointed_at(root, path):
+            if target.parent != path.resolve().parent or target in seen:
+                continue
+            seen.add(target)
+            added.append(target)
+            queue.append(target)
+    return inputs + added, added
 
 
 def check_inputs(tei_paths: Sequence[Path], out: Path, force: bool) -> None:
@@ -537,8 +579,8 @@ class Payload:
         self.write("reports/validation.txt", (report.to_text() + "\n").encode("utf-8"))
         if not self.orgs:
             raise UsageError(
-                "no Source-Organization: the TEI headers name no publisher; give "
-                "--source-organization"
+                "no Source-Organization: the TEI headers name no publisher, distributor or "
+                "authority in publicationStmt; give --source-organization"
             )
         described = sorted(
             p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()

@@ -28,9 +28,8 @@ from archive.deposit.bag import BagSource
 from archive.deposit.letter import addressees
 from archive.deposit.mets import DublinCore, Record, mets_schema
 from archive.deposit.staged import Staged
-from archive.errors import NotWellFormed, UnsafeInput, UsageError
-from archive.findings import Layer, Report, Severity
-from archive.tei.parse import parse_bytes
+from archive.errors import UsageError
+from archive.findings import Report, Severity
 
 METS_NS = "http://www.loc.gov/METS/"
 DIM_NS = "http://www.dspace.org/xmlns/dspace/dim"
@@ -118,25 +117,6 @@ def layout_saf(staged: Staged) -> str:
     return f"{len(staged.records)} item(s)"
 
 
-def _adder(src: BagSource, report: Report):  # type: ignore[no-untyped-def]
-    def add(
-        rule: str, message: str, name: str | None = None, line: int | None = None, **kw: Any
-    ) -> None:
-        report.add(src.finding(rule, message, name, line, layer=Layer.PACKAGE, **kw))
-
-    return add
-
-
-def _xml(src: BagSource, name: str, add: Any, rule: str) -> etree._Element | None:
-    try:
-        return parse_bytes(src.read(name, 64 << 20)).root
-    except NotWellFormed as exc:
-        add(f"{rule}-malformed", f"{name} is not well-formed XML: {exc}", name, exc.line)
-    except UnsafeInput as exc:
-        add(exc.rule, str(exc), name, exc.line)
-    return None
-
-
 def check_saf(
     src: BagSource,
     report: Report,
@@ -147,7 +127,7 @@ def check_saf(
     shapes: Any = None,
 ) -> None:
     """DSpace's Simple Archive Format rules on an archive folder (or a zip of one)."""
-    add = _adder(src, report)
+    add = src.adder(report)
     items: dict[str, set[str]] = {}
     for name, member in sorted(src.members.items()):
         if member.kind == "dir":
@@ -174,7 +154,7 @@ def check_saf(
         else:
             _check_dc(src, f"{item}/dublin_core.xml", add)
         for meta in sorted(f for f in files if re.fullmatch(r"metadata_[A-Za-z0-9]+\.xml", f)):
-            root = _xml(src, f"{item}/{meta}", add, "saf.metadata")
+            root = src.read_xml(f"{item}/{meta}", add, "saf.metadata-malformed")
             schema = meta[len("metadata_") : -len(".xml")]
             if root is not None and root.get("schema") != schema:
                 add(
@@ -209,7 +189,7 @@ def _is_tei(src: BagSource, name: str) -> bool:
 
 
 def _check_dc(src: BagSource, name: str, add: Any) -> None:
-    root = _xml(src, name, add, "saf.dc")
+    root = src.read_xml(name, add, "saf.dc-malformed")
     if root is None:
         return
     if root.tag != "dublin_core":
@@ -378,11 +358,11 @@ def check_sword(
     shapes: Any = None,
 ) -> None:
     """The DSpace METS SIP profile on a SWORD v2 zip."""
-    add = _adder(src, report)
+    add = src.adder(report)
     if src.resolve("mets.xml") is None:
         add("sword.mets-missing", "the package has no mets.xml at the root of the zip", "mets.xml")
         return
-    root = _xml(src, "mets.xml", add, "sword.mets")
+    root = src.read_xml("mets.xml", add, "sword.mets-malformed")
     if root is None:
         return
     if root.tag != M + "mets":

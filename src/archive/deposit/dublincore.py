@@ -68,7 +68,7 @@ def dublin_core(root: etree._Element, docs: Sequence[DocumentGraph]) -> DublinCo
         title=titles[:1],
         creator=creators,
         subject=_texts(root, "t:teiHeader/t:profileDesc/t:textClass/t:keywords/t:term"),
-        publisher=_texts(root, header + "t:publicationStmt/t:publisher"),
+        publisher=_publishers(root, header),
         date=dates,
         type=["Text"],
         format=["application/tei+xml"],
@@ -76,3 +76,13 @@ def dublin_core(root: etree._Element, docs: Sequence[DocumentGraph]) -> DublinCo
         language=langs,
         rights=licences + _texts(root, header + "t:publicationStmt/t:availability/t:licence"),
     )
+
+
+def _publishers(root: etree._Element, header: str) -> list[str]:
+    """Who makes the record available: TEI's publisher, else its distributor, else its
+    authority ("responsible for making a work available, other than a publisher or
+    distributor", TEI P5 3.12.2.4), each Dublin Core's publisher."""
+    for role in ("publisher", "distributor", "authority"):
+        if names := _texts(root, header + f"t:publicationStmt/t:{role}"):
+            return names
+    return []

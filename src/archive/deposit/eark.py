@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -27,13 +26,11 @@ from urllib.parse import quote, unquote
 from lxml import etree
 
 from archive.deposit import premis
-from archive.deposit.bag import BagSource
+from archive.deposit.bag import Add, BagSource
 from archive.deposit.mets import DC_NS, OAI_DC_NS, XLINK_LOCAL, _mets_xsd_path, mets_schema
 from archive.deposit.staged import Staged
-from archive.errors import NotWellFormed, UnsafeInput
-from archive.findings import Layer, Report, Severity
+from archive.findings import Report, Severity
 from archive.resources import data_dir
-from archive.tei.parse import parse_bytes
 
 METS_NS = "http://www.loc.gov/METS/"
 CSIP_NS = "https://DILCIS.eu/XML/METS/CSIPExtensionMETS"
@@ -285,18 +282,6 @@ def layout(staged: Staged) -> str:
 
 # --------------------------------------------------------------------------- checking
 
-Add = Callable[..., None]
-
-
-def _adder(src: BagSource, report: Report) -> Add:
-    def add(
-        rule: str, message: str, name: str | None = None, line: int | None = None, **kw: Any
-    ) -> None:
-        rule = rule if "." in rule else f"eark.{rule}"  # input.* rules keep their own names
-        report.add(src.finding(rule, message, name, line, layer=Layer.PACKAGE, **kw))
-
-    return add
-
 
 def check(
     src: BagSource,
@@ -308,7 +293,7 @@ def check(
     shapes: Any = None,
 ) -> None:
     """CSIP structure rules, then the root and representation METS by CSIP and SIP rule ids."""
-    add = _adder(src, report)
+    add = src.adder(report, "eark")
     names = {n for n, m in src.members.items() if m.kind == "file"}
     dirs = {n for n, m in src.members.items() if m.kind == "dir"} | {
         n.rsplit("/", i)[0] for n in names for i in range(1, n.count("/") + 1)
@@ -372,16 +357,6 @@ def check(
             if n.startswith("representations/") and "/data/" in n and n.endswith(".xml")
         )
         check_records(src, records, base, report, level=level, shapes=shapes)
-
-
-def _read(src: BagSource, name: str, add: Add) -> etree._Element | None:
-    try:
-        return parse_bytes(src.read(name, 64 << 20)).root
-    except NotWellFormed as exc:
-        add("mets-not-well-formed", f"{name} is not well-formed XML: {exc}", name, exc.line)
-    except UnsafeInput as exc:
-        add(exc.rule, str(exc), name, exc.line)
-    return None
 
 
 def _check_ref(
@@ -465,7 +440,7 @@ def _check_ref(
 
 def _check_mets(src: BagSource, name: str, names: set[str], add: Add, root_mets: bool) -> set[str]:
     """One METS document by CSIP (and, for the root, SIP) rules; the hrefs it references."""
-    root = _read(src, name, add)
+    root = src.read_xml(name, add, "mets-not-well-formed")
     referenced: set[str] = set()
     if root is None:
         return referenced
@@ -787,10 +762,8 @@ def _check_struct_map(
 
 def _check_premis_file(src: BagSource, href: str, add: Add) -> None:
     """The referenced PREMIS file against the PREMIS 3.0 schema (metadata/preservation)."""
-    try:
-        root = parse_bytes(src.read(href, 64 << 20)).root
-    except (NotWellFormed, UnsafeInput) as exc:
-        add("premis-not-well-formed", f"{href}: {exc}", href)
+    root = src.read_xml(href, add, "premis-not-well-formed")
+    if root is None:
         return
     schema = premis.premis_schema()
     if not schema.validate(root.getroottree()):

@@ -25,9 +25,8 @@ from archive.deposit.bag import (
 )
 from archive.deposit.bagcheck import BagContents, check_bag
 from archive.deposit.profile import Profile, ProfileError, check_profile, default_profile
-from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
-from archive.tei.parse import max_bytes, parse_bytes
+from archive.tei.parse import max_bytes
 
 __all__ = ["PackageUnreadable", "is_package", "validate_package"]
 
@@ -185,22 +184,9 @@ def _validate(
     return report
 
 
-def _read_xml(src: BagSource, name: str, report: Report, rule: str):  # type: ignore[no-untyped-def]
-    try:
-        data = src.read(name, max_bytes())
-        return parse_bytes(data).root
-    except NotWellFormed as exc:
-        report.add(
-            src.finding(f"{rule}.not-well-formed", str(exc), name, exc.line, layer=Layer.PACKAGE)
-        )
-    except UnsafeInput as exc:
-        report.add(src.finding(exc.rule, str(exc), name, exc.line, layer=Layer.PACKAGE))
-    return None
-
-
 def _check_metadata(src: BagSource, bag: BagContents, facts: _Facts, report: Report) -> None:
     if "data/mets.xml" in bag.payload:
-        root = _read_xml(src, "data/mets.xml", report, "mets")
+        root = src.read_xml("data/mets.xml", src.adder(report), "mets.not-well-formed")
         if root is not None:
             report.extend(
                 mets.check_mets(
@@ -339,6 +325,23 @@ def _check_records(
     )
 
 
+def declared_level(src: BagSource) -> tuple[str, str] | None:
+    """The conformance level a package's records were validated at when it was made (its
+    ``reports/validation.json``), with that member's name; None when it says none."""
+    from archive.tei.levels import Level
+
+    for name in sorted(src.members):
+        if name.endswith("reports/validation.json"):
+            try:
+                declared = json.loads(src.read(name, max_bytes())).get("level")
+            except (ValueError, AttributeError, OSError):
+                return None
+            if declared in {lv.value for lv in Level}:
+                return declared, name
+            return None
+    return None
+
+
 def check_records(
     src: BagSource,
     names: list[str],
@@ -358,6 +361,20 @@ def check_records(
     from archive.validate import validate_file
 
     packaged_nquads = packaged_nquads or {}
+    declared = declared_level(src) if level is None else None
+    if declared and declared[0] != "project":  # the default needs no word
+        level, where = declared
+        report.add(
+            src.finding(
+                "package.level-declared",
+                f"records checked at the {level} level, which the package's validation report "
+                "declares; give --level to check them at another",
+                where,
+                severity=Severity.INFO,
+                layer=Layer.PACKAGE,
+                value=level,
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="archive-package-") as tmp:
         staged: dict[str, Path] = {}
         for name in names:

@@ -116,3 +116,19 @@ def resolve_file(base_file: Path | None, relative: str) -> Path | None:
     except ValueError:  # ../ escapes are not followed
         return None
     return candidate if candidate.is_file() else None
+
+
+def files_pointed_at(root: etree._Element, path: Path) -> list[Path]:
+    """The files beside ``path`` that its pointers reach into (``Personography.xml#p1``), each
+    once, in the order first met: what a package of this file must hold for them to resolve."""
+    defs = prefix_defs(root)
+    found: dict[Path, None] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr in (*REF_LIKE, "scheme", "ana", "source"):
+            for value in split_pointers(el.get(attr)):
+                ptr = classify(value, defs)
+                if ptr.kind == "file" and (target := resolve_file(path, ptr.target)):
+                    found.setdefault(target)
+    return list(found)
