@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"archive.validate"},
     {"archive.store", "archive.deposit", "archive.synth"},
     {"archive.submissions"},
+    {"archive.oai"},  # OAI-PMH over the store; mounted at /oai by archive.web
     {"archive.web"},
     {"archive.cli"},
     {"archive.__main__"},

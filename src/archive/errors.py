@@ -53,6 +53,17 @@ class QueryError(ArchiveError):
         self.column = column
 
 
+class OaiError(ArchiveError):
+    """An OAI-PMH request the protocol answers with an error condition (``code`` is one of the
+    protocol's: badArgument, badVerb, badResumptionToken, cannotDisseminateFormat,
+    idDoesNotExist, noRecordsMatch, noMetadataFormats, noSetHierarchy). An answer, not a
+    failure: the provider writes it as an ``<error>`` element with HTTP 200."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class DepositError(ArchiveError):
     """A package could not be written; nothing half-written is left behind."""
 

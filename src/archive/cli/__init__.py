@@ -18,6 +18,7 @@ COMMAND_MODULES = {
     "validate": "record",
     "extract": "record",
     "summary": "record",
+    "oai": "oai",
     "load": "store",
     "remove": "store",
     "list": "store",

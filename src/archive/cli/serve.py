@@ -67,7 +67,8 @@ def serve_cmd(
     **opts: Any,
 ) -> None:
     """Serve the store on the web: a page for every document and entity, RDF by content
-    negotiation for every IRI, search, a query page and a SPARQL 1.1 endpoint at /sparql.
+    negotiation for every IRI, search, a query page, a SPARQL 1.1 endpoint at /sparql, OAI-PMH
+    2.0 at /oai and the CMIF file at /cmif.xml (docs/oai.md).
 
     IRIs are minted under --base; the server answers for them at the host it runs on
     (http://HOST:PORT/id/org/gisti for {base}/id/org/gisti). While it runs it holds an

@@ -28,9 +28,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from archive import __version__
 from archive.errors import ArchiveError
+from archive.oai import routes as oai
 from archive.store.base import Store
 from archive.store.search import SearchIndex, index_path
-from archive.web import downloads, linkeddata, pages, querypage, sparql
+from archive.web import cmif, downloads, linkeddata, pages, querypage, sparql
 from archive.web.config import WebConfig
 from archive.web.executor import ProcessExecutor, RemoteExecutor
 from archive.web.linkeddata import Problem
@@ -195,6 +196,8 @@ def create_app(
         *querypage.ROUTES,
         *sparql.ROUTES,
         *downloads.ROUTES,
+        *oai.ROUTES,  # OAI-PMH 2.0 at /oai (archive.oai)
+        *cmif.ROUTES,  # the CMIF file at /cmif.xml, for correspSearch
         *extra_routes,
         *linkeddata.ROUTES,
         Route("/{path:path}", linkeddata.generic, methods=["GET", "HEAD"]),
