@@ -14,9 +14,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from archive.cli import deposit, generate, record, store
+    from archive.cli import deposit, generate, interchange, record, store
 
-    for module in (record, store, deposit, generate):
+    for module in (record, store, deposit, generate, interchange):
         for command in module.COMMANDS:
             cli.add_command(command)
 

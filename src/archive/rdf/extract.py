@@ -1410,6 +1410,16 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
                 continue
             name = local_name(el)
             if name in PARTICIPANTS:
+                if _unknown_participant(el):
+                    b.ctx.finding(
+                        "extract.participant-unknown",
+                        Severity.INFO,
+                        f"<{name}>{text_of(el)}</{name}> says the participant is unknown (as "
+                        "CMIF writes it): no entity is made, so unknown people are not merged "
+                        "into one",
+                        el,
+                    )
+                    continue
                 entities = b.ctx.resolve(el, b.slug)
                 if not entities and not (el.get("ref") or el.get("key")):  # else reported
                     b.ctx.finding(
@@ -1439,6 +1449,19 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
             elif name == "placeName" and atype == "sent":
                 for entity in b.ctx.resolve(el, b.slug):
                     b.add(b.doc, SCHEMA.locationCreated, b.describe(entity, el))
+
+
+UNKNOWN_NAMES = {"unknown", "[unknown]"}  # CMIF's documented marker for an unknown participant
+
+
+def _unknown_participant(el: etree._Element) -> bool:
+    """A name that says nobody is known (CMIF: "if the sender or addressee is unknown please
+    indicate this by the string 'Unknown'"), with nothing that identifies anyone."""
+    return (
+        not (el.get("ref") or el.get("key"))
+        and text_of(el).casefold() in UNKNOWN_NAMES
+        and not len(el)
+    )
 
 
 def _original_work(b: _DocBuilder, root: etree._Element) -> URIRef | None:
