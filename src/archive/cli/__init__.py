@@ -14,9 +14,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from archive.cli import deposit, generate, interchange, record, store
+    from archive.cli import deposit, generate, interchange, record, records, store
 
-    for module in (record, store, deposit, generate, interchange):
+    for module in (record, store, deposit, generate, interchange, records):
         for command in module.COMMANDS:
             cli.add_command(command)
 
