@@ -53,7 +53,8 @@ RICH = """<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:id="{slug}">
       <org xml:id="society" type="association"><orgName>Weimar Reading Society</orgName></org>
     </listOrg>
     <listPlace><place xml:id="weimar" type="city"><placeName>Weimar</placeName>
-      <idno type="URI">https://www.geonames.org/2812482/weimar.html</idno></place></listPlace>
+      <idno type="URI">https://www.geonames.org/2812482/weimar.html</idno></place>
+      <place xml:id="jena" type="city"><placeName>Jena</placeName></place></listPlace>
   </standOff>
   <text><body><div type="letter"><p>Text.</p></div></body></text>
 </TEI>
@@ -62,7 +63,8 @@ LETTER_RANGE = """<correspDesc>
       <correspAction type="sent"><persName ref="#goethe"/><orgName ref="#society"/>
         <placeName ref="#weimar"/>
         <date notBefore="1800-01-01" notAfter="1800-02-15" cert="low"/></correspAction>
-      <correspAction type="received"><persName ref="#anna"/></correspAction>
+      <correspAction type="received"><persName ref="#anna"/><placeName ref="#jena"/>
+        <date when="1800-02-20"/></correspAction>
       <correspAction type="received" subtype="bcc"><persName ref="#karl"/></correspAction>
     </correspDesc>"""
 LETTER_CONJECTURE = """<correspDesc>
@@ -242,6 +244,13 @@ def test_dates_as_the_record_states_them(tree, export) -> None:
         cd = tree.find(f".//{{{TEI_NS}}}correspDesc[@key='{key}']")
         return dict(cd.find(f".//{{{TEI_NS}}}date").attrib)
 
+    to = tree.find(f".//{{{TEI_NS}}}correspDesc[@key='rich-range']/{{{TEI_NS}}}correspAction[2]")
+    assert to.get("type") == "received" and to.get("subtype") is None
+    assert [(etree.QName(el).localname, el.text, dict(el.attrib)) for el in to] == [
+        ("persName", "Anna Beispiel", {}),
+        ("placeName", "Jena", {}),
+        ("date", None, {"when": "1800-02-20"}),
+    ]
     assert date("rich-range") == {
         "notBefore": "1800-01-01",
         "notAfter": "1800-02-15",
@@ -278,7 +287,7 @@ def test_what_cmif_cannot_carry_is_counted_not_written(folder: Path) -> None:
 def test_round_trip_keeps_the_correspondence(corpus: str, request, tmp_path: Path) -> None:
     """CMIF written, read back with `archive extract`'s reader: the same correspondence graph
     as the original documents' (letters, participants and who took part in which, kinds,
-    names, authority IRIs, dates and places of sending)."""
+    names, authority IRIs, dates and places of sending and of receipt)."""
     docs = request.getfixturevalue(corpus)
     letters = [d for d in docs if d.uri != f"{BASE}/id/document/rich-press-release"]
     back = read_back(cmif_bytes(docs, header=FIXED).data, tmp_path)
@@ -433,3 +442,20 @@ def test_cmif_unknown_is_nobody(tmp_path: Path) -> None:
     }
     assert not any(n.endswith("-unknown") for n in nodes)
     assert sum(f.rule == "extract.participant-unknown" for f in extraction.findings) == 3
+
+
+def test_receipt_is_in_the_graph(rich_docs, tmp_path: Path) -> None:
+    """The date and place of receipt a record states are the document's (schema:dateReceived,
+    arc:locationReceived), so the store and the CMIF file carry them; a range is said to be
+    left out, not guessed."""
+    g = correspondence_graph(rich_docs)
+    doc = URIRef(f"{BASE}/id/document/rich-range")
+    assert str(g.value(doc, SCHEMA.dateReceived)) == "1800-02-20"
+    assert g.value(g.value(doc, ARC.locationReceived), SCHEMA.name) == Literal("Jena")
+    path = tmp_path / "range.xml"
+    text = RICH.format(slug="range", title="Range", corresp=LETTER_RANGE)
+    path.write_text(text.replace('<date when="1800-02-20"/>', '<date notAfter="1800-03"/>'))
+    extraction = extract_file(path)
+    assert [f.rule for f in extraction.findings] == ["extract.receipt-range"]
+    (doc_graph,) = extraction.documents
+    assert not any(p == SCHEMA.dateReceived for _, p, _ in doc_graph.triples)

@@ -227,6 +227,7 @@ def _corresp_desc(letter: Letter, source: str, notes: Counter[str]) -> etree._El
     for place in letter.places:
         _name(sent, place, notes, "place of sending")
     _date(sent, letter.date, notes)
+    actions = []
     for subtype, people in (("to", letter.to), ("cc", letter.cc), ("bcc", letter.bcc)):
         if not people:
             continue
@@ -234,10 +235,18 @@ def _corresp_desc(letter: Letter, source: str, notes: Counter[str]) -> etree._El
         if subtype != "to":
             received.set("subtype", subtype)
         _participants(received, people, notes, "recipient")
+        actions.append(received)
     if not letter.recipients:  # CMIF requires a receiving action; it names who is unknown
         received = etree.SubElement(cd, f"{T}correspAction", type="received")
         etree.SubElement(received, f"{T}persName").text = UNKNOWN
         notes['letters without an addressee: written as persName "Unknown", as CMIF asks'] += 1
+        actions.append(received)
+    # The place and date of receipt are the letter's (the archive does not tie them to one
+    # group of recipients): they go with the first receiving action.
+    for place in letter.places_received:
+        _name(actions[0], place, notes, "place of receipt")
+    for when in letter.received:
+        _date(actions[0], LetterDate(when=when), notes)
     return cd
 
 
@@ -254,7 +263,7 @@ def _participants(
 def _name(
     action: etree._Element, p: Participant, notes: Counter[str], role: str
 ) -> etree._Element | None:
-    if p.kind is None or (p.kind == "place") != (role == "place of sending"):
+    if p.kind is None or (p.kind == "place") != role.startswith("place of"):
         notes[f"{role}s that are not a person, organisation or group: left out"] += 1
         return None
     el = etree.SubElement(action, f"{T}{ELEMENT[p.kind]}")

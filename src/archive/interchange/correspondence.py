@@ -3,7 +3,8 @@
 For each document: its senders, addressees and recipients of copies (``schema:sender``,
 ``schema:toRecipient``, ``schema:ccRecipient``, ``schema:bccRecipient``, and for a group in
 copy ``schema:recipient`` with ``arc:ccAudience``), its place of sending
-(``schema:locationCreated``) and its date of sending (``schema:dateCreated``, ``arc:notBefore``,
+(``schema:locationCreated``) and of receipt (``arc:locationReceived``), its date of receipt
+(``schema:dateReceived``) and its date of sending (``schema:dateCreated``, ``arc:notBefore``,
 ``arc:notAfter``, ``arc:dateCertainty``, ``arc:dateEvidence``; a translation's are its
 original's). For each participant and place: its kind (``schema:Person``,
 ``schema:Organization``, ``schema:Audience``, ``schema:Place``), the one name it is shown by
@@ -26,8 +27,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from archive.interchange.letters import (
+    DATE_OF_RECEIPT,
     DATE_PROPERTIES,
     KIND_OF_CLASS,
+    PLACE_OF_RECEIPT,
     PLACE_OF_SENDING,
     ROLES,
     preferred_name,
@@ -35,7 +38,7 @@ from archive.interchange.letters import (
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.namespaces import ARC, ORG, RDF, RDFS, SCHEMA, SKOS, bind_all
 
-LINKS = (*ROLES, SCHEMA.recipient, PLACE_OF_SENDING)
+LINKS = (*ROLES, SCHEMA.recipient, PLACE_OF_SENDING, PLACE_OF_RECEIPT)
 
 
 def correspondence_graph(docs: Iterable[DocumentGraph], by_url: bool = False) -> Graph:
@@ -80,6 +83,8 @@ def correspondence_graph(docs: Iterable[DocumentGraph], by_url: bool = False) ->
         for p in DATE_PROPERTIES:
             for value in g.objects(dated, p):
                 out.add((page, p, value))
+        for value in g.objects(d, DATE_OF_RECEIPT):
+            out.add((page, DATE_OF_RECEIPT, value))
 
     def node(a: URIRef) -> URIRef | BNode:
         return a if authorities[a] else BNode(f"n{abs(hash(str(a)))}")

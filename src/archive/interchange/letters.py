@@ -32,6 +32,8 @@ ROLES: dict[URIRef, str] = {
     ARC.bccAudience: "bcc",
 }
 PLACE_OF_SENDING = SCHEMA.locationCreated
+PLACE_OF_RECEIPT = ARC.locationReceived
+DATE_OF_RECEIPT = SCHEMA.dateReceived
 STORE_BATCH = 500  # documents per query when reading a store
 DATE_PROPERTIES = (
     SCHEMA.dateCreated,
@@ -51,7 +53,7 @@ DESCRIBING = (RDF.type, SCHEMA.name, SCHEMA.sameAs, ORG.holds)
 # Terms looked up in loops, resolved once (rdflib namespace attributes are slow).
 _TYPE, _NAME, _SAME_AS = RDF.type, SCHEMA.name, SCHEMA.sameAs
 _MEMBER, _HOLDS, _LABEL, _PREF_LABEL = ORG.member, ORG.holds, RDFS.label, SKOS.prefLabel
-_LINKS = frozenset([*ROLES, PLACE_OF_SENDING])
+_LINKS = frozenset([*ROLES, PLACE_OF_SENDING, PLACE_OF_RECEIPT])
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Letter:
     to: list[Participant] = field(default_factory=list)
     cc: list[Participant] = field(default_factory=list)
     bcc: list[Participant] = field(default_factory=list)
+    received: tuple[str, ...] = ()  # dates of receipt (ISO 8601)
+    places_received: list[Participant] = field(default_factory=list)
 
     @property
     def recipients(self) -> list[Participant]:
@@ -117,6 +121,7 @@ class _Draft:
     slug: str | None
     date: LetterDate
     roles: dict[str, list[str]]
+    received: tuple[str, ...] = ()
 
 
 def preferred_name(names: Iterable[Literal]) -> str | None:
@@ -146,11 +151,12 @@ class LetterReader:
         roles: dict[str, list[str]] = defaultdict(list)
         for p, o in props:
             if p in _LINKS and isinstance(o, URIRef):
-                role = ROLES.get(p, "place")  # type: ignore[arg-type]
+                role = ROLES.get(p) or ("place" if p == PLACE_OF_SENDING else "place received")  # type: ignore[arg-type]
                 if str(o) not in roles[role]:
                     roles[role].append(str(o))
                 self._describe(str(o), by_subject, members)
-        self._drafts.append(_Draft(document, slug, _date(doc, by_subject), dict(roles)))
+        received = tuple(sorted({str(o) for p, o in props if p == DATE_OF_RECEIPT}))
+        self._drafts.append(_Draft(document, slug, _date(doc, by_subject), dict(roles), received))
 
     def add_document(self, doc: DocumentGraph) -> None:
         self.add(doc.uri, doc.slug, doc.triples)
@@ -220,6 +226,8 @@ class LetterReader:
                 to=people(d.roles.get("to", [])),
                 cc=people(d.roles.get("cc", [])),
                 bcc=people(d.roles.get("bcc", [])),
+                received=d.received,
+                places_received=people(d.roles.get("place received", [])),
             )
             for d in self._drafts
         ]
@@ -283,13 +291,13 @@ def _values(terms: Iterable[URIRef]) -> str:
 
 
 _AGENT_ROLES = _values(ROLES)
-_ALL_ROLES = _values([*ROLES, PLACE_OF_SENDING])
+_ALL_ROLES = _values([*ROLES, PLACE_OF_SENDING, PLACE_OF_RECEIPT])
 _STORE_QUERY = f"""SELECT ?g ?s ?p ?o WHERE {{
   VALUES (?g ?doc) {{ $VALUES }}
   GRAPH ?g {{
     {{ ?doc ?p ?o . BIND(?doc AS ?s)
       VALUES ?p {{ {_ALL_ROLES} {_values(DATE_PROPERTIES)} <{ARC.ownDateUnknown}>
-                  <{SCHEMA.translationOfWork}> }} }}
+                  <{DATE_OF_RECEIPT}> <{SCHEMA.translationOfWork}> }} }}
     UNION {{ ?doc ?r ?s . VALUES ?r {{ {_ALL_ROLES} }} ?s ?p ?o .
              VALUES ?p {{ {_values(DESCRIBING)} }} }}
     UNION {{ ?doc ?r ?a . VALUES ?r {{ {_AGENT_ROLES} }} ?s <{ORG.member}> ?a ; ?p ?o .

@@ -1446,9 +1446,39 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
                         b.add(b.doc, GROUP_COPY[prop], node)
                     else:
                         b.add(b.doc, prop, node)
-            elif name == "placeName" and atype == "sent":
+            elif name == "placeName":
+                prop = SCHEMA.locationCreated if atype == "sent" else ARC.locationReceived
                 for entity in b.ctx.resolve(el, b.slug):
-                    b.add(b.doc, SCHEMA.locationCreated, b.describe(entity, el))
+                    b.add(b.doc, prop, b.describe(entity, el))
+            elif name == "date" and atype == "received":
+                _date_received(b, el)
+
+
+def _date_received(b: _DocBuilder, el: etree._Element) -> None:
+    """When the letter was received (schema:dateReceived): an exact, partial or open date
+    (``@when``, ``@from``); a range of receipt dates is not modelled, and said so."""
+    value = el.get("when") or el.get("from")
+    if value is None and (el.get("notBefore") or el.get("notAfter")):
+        b.ctx.finding(
+            "extract.receipt-range",
+            Severity.INFO,
+            "a date of receipt known only as a range (@notBefore/@notAfter) is not modelled; "
+            "only an exact or partial date of receipt (@when) is",
+            el,
+        )
+        return
+    if value is None and typed_date(text_of(el)) is not None:
+        value = text_of(el)
+    lit = typed_date(value)
+    if value and lit is None:
+        b.ctx.finding(
+            "extract.date-unreadable",
+            Severity.WARNING,
+            f'date of receipt "{value}" is not ISO 8601; it is not used',
+            el,
+            value=value,
+        )
+    b.add(b.doc, SCHEMA.dateReceived, lit)
 
 
 UNKNOWN_NAMES = {"unknown", "[unknown]"}  # CMIF's documented marker for an unknown participant
