@@ -406,7 +406,9 @@ def test_cli_writes_the_file(folder: Path, tmp_path: Path, record_path: Path) ->
         cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr
-    assert "4 letter(s)" in r.stderr and "1 document(s) that are not correspondence" in r.stderr
+    assert "4 letters from 5 documents in 2 paths; 1 document that is not correspondence" in (
+        r.stderr
+    )
     assert check_cmif(parse_bytes(out.read_bytes()).tree, out) == []
 
 

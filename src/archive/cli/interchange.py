@@ -109,20 +109,27 @@ def cmif_cmd(
         if unreadable:
             fail(f"{unreadable} file(s) could not be read as TEI; nothing written", EXIT_INVALID)
         export = cmif_bytes(docs, base, header)
-        origin = f"{len(docs)} document(s) in {len(files)} path(s)"
+        origin = _count(len(docs), "document") + " in " + _count(len(files), "path")
     else:
         with open_from(opts) as store:
             export = cmif_bytes(store, header=header)
             origin = f"the store at {store.location}"
     write_output(export.data, output)
-    where = f"wrote {output}" if output not in (None, "-") else "CMIF"
-    left_out = f"; {len(export.skipped)} document(s) that are not correspondence left out"
-    err_console.print(
-        f"{where}: {export.letters} letter(s) from {origin} (CMIF 1.1)"
-        + (left_out if export.skipped else "")
+    where = f"wrote {output}" if output not in (None, "-") else "CMIF 1.1"
+    skipped = len(export.skipped)
+    left_out = (
+        f"; {_count(skipped, 'document')} that {'is' if skipped == 1 else 'are'} not "
+        "correspondence left out"
+        if skipped
+        else ""
     )
+    err_console.print(f"{where}: {_count(export.letters, 'letter')} from {origin}{left_out}")
     for note, n in sorted(export.notes.items()):
         err_console.print(f"  {n} × {note}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 COMMANDS: list[click.Command] = [cmif_cmd]
