@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 DATA = {
     "shapes": "*.ttl",
     "ontology": "*",
-    "queries": "*.rq",
+    "queries": "**/*.rq",
     "tei": ("archive-tei.rng", "cmif/*"),
     "deposit": "**/*",
 }

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from archive.rdf.docgraph import DocumentGraph  # noqa: E402
 from archive.rdf.extract import extract_file, extract_parsed  # noqa: E402
-from archive.shacl.compiled import compile_shapes, validate_document_fast  # noqa: E402
 from archive.shacl.reference import validate_document  # noqa: E402
+from archive.shacl.run import compile_shapes, validate_document_fast  # noqa: E402
 from archive.tei.parse import parse_bytes  # noqa: E402
 
 LETTER = ROOT / "tei" / "calais-2014-07-10.xml"
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     sample = docs[: min(200, len(docs))]
     t0 = time.perf_counter()
     for doc in sample:
-        validate_document_fast(doc).report  # noqa: B018 - building the report is the point
+        validate_document_fast(doc).turtle()
     report_s = time.perf_counter() - t0
 
     mismatches = sum(
@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             "docs_per_second": round(len(sample) / report_s, 1),
         },
         "ratio": round(fast_rate / slow_rate, 1),
+        "ratio_w3c_report": round(len(sample) / report_s / slow_rate, 1),
         "documents_compared": n_slow,
         "documents_with_different_findings": mismatches,
         "findings": sum(len(f) for f in fast_findings),
@@ -177,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         f"fast    : {fast_rate:8.1f} docs/s ({len(docs)} graphs, {fast_s:.1f} s; "
         f"shapes compiled in {compile_s * 1000:.0f} ms)"
     )
-    print(f"fast + W3C report: {len(sample) / report_s:.1f} docs/s ({len(sample)} graphs)")
+    report_rate = len(sample) / report_s
+    print(
+        f"fast + W3C report: {report_rate:.1f} docs/s ({len(sample)} graphs; "
+        f"{report_rate / slow_rate:.1f}x pySHACL)"
+    )
     print(
         f"ratio   : {fast_rate / slow_rate:.1f}x; documents with different findings: "
         f"{mismatches} of {n_slow}"

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"archive.store", "archive.deposit", "archive.synth"},
     {"archive.interchange", "archive.records"},
     {"archive.submissions"},
+    {"archive.web"},
     {"archive.cli"},
     {"archive.__main__"},
 ]

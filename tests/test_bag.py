@@ -18,13 +18,13 @@ import pytest
 from archive.deposit.bag import (
     Limits,
     PackageUnreadable,
-    check_bag,
     decode_path,
     encode_path,
     open_source,
     unsafe_reason,
     write_bag,
 )
+from archive.deposit.bagcheck import check_bag
 from archive.findings import Severity
 
 INFO = [
@@ -207,7 +207,7 @@ def test_malformed_bagit_txt_and_bag_info(tmp_path):
 def test_missing_bagit_txt_and_unsupported_encoding(tmp_path):
     root = make_bag(tmp_path / "bag")
     (root / "bagit.txt").write_bytes(
-        b"BagIt-Version: 1.0\nTag-File-Character-Encoding: ISO-8859-1\n"
+        b"BagIt-Version: 1.0\nTag-File-Character-Encoding: KLINGON-7\n"
     )
     assert "bag.encoding-unsupported" in rules(check(root).findings)
     (root / "bagit.txt").unlink()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.deposit.bag import Limits, check_bag, open_source, write_bag
+from archive.deposit.bag import Limits, open_source, write_bag
+from archive.deposit.bagcheck import check_bag
 from archive.deposit.profile import (
     PROFILE_PATH,
     Profile,

@@ -12,7 +12,8 @@ What may differ between the documented and the real output, and nothing else:
 - a line that is only ``…`` stands for any number of lines; ``…`` inside a line for any text;
 - durations (``0.3 s``, ``12 ms``), rates (``1,782 letters/s``), sizes on disk (``12.0 MB``)
   and timestamps;
-- absolute paths under /tmp, /work, /home, /root, /srv or /var (the sandbox is elsewhere each time).
+- absolute paths under /tmp, /work, /home, /root, /srv or /var, or under the checkout itself
+  (the sandbox is elsewhere each time).
 
 A block whose commands are illustrations, not examples (they need a server at a fixed address),
 is a ```sh block instead: it shows no output and is not run.
@@ -130,7 +131,7 @@ ELISION = "…"
 
 
 def normalise(line: str) -> str:
-    line = line.rstrip()
+    line = line.rstrip().replace(str(ROOT), "/work/main")  # wherever the checkout is
     for pattern, replacement in VARYING:
         line = pattern.sub(replacement, line)
     return line

@@ -1,78 +1,100 @@
-"""The fast SHACL engine gives exactly pySHACL's findings and verdict (a differential test).
+"""The compiled SHACL engine against pySHACL (a differential test), on the project's shapes and
+on random shapes exercising every SHACL Core construct.
 
-Every comparison runs both engines on the same document graph: the project's letter, mutated
-variants of it and of synthetic letters (Hypothesis), every corpus document, alternative shapes
-graphs (without messages, and exercising the other constructs the compiler accepts), and small
-hand-written graphs for each constraint component, whose expected findings are also spelled out.
+Both engines run with SHACL's own semantics (pySHACL with ``allow_warnings=False``: a node
+conforms to a shape only when validating it gives no result at all). They must agree on the
+verdict and on every top-level result: focus node, value, source shape, constraint component,
+severity. Where they differ the W3C suite and the Recommendation decide (tests/test_shacl_w3c.py).
+pySHACL 0.30 departs from them in ways the random shapes leave out, each checked on this engine
+by a test of its own (and by the W3C suite):
+
+* ``sh:inversePath`` of a sequence path: pySHACL inverts each step but keeps their order
+  (``^(p/q)`` read as ``^p/^q`` instead of ``^q/^p``);
+* ``sh:lessThan`` with a blank node among the values: pySHACL raises an error; between IRIs it
+  compares strings. SPARQL's ``<`` compares neither, so SHACL makes both a result;
+* range constraints (``sh:maxInclusive 3``) on a value SPARQL cannot compare with the bound (a
+  date, a string, an ill-formed ``"300"^^xsd:byte``): the comparison is an error, which SHACL
+  makes a result; pySHACL often gives none.
+
+Ranges and ``sh:lessThan`` are therefore compared with pySHACL on the project's shapes (real and
+synthetic letters) but not in the random shapes. The random examples are derandomized (the same
+120 on every run), so that ``make test`` never fails on an example met by chance; run the test
+with more examples, randomized, when changing the engine.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 
-from archive.findings import Finding
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.extract import extract_file
 from archive.rdf.namespaces import ARC, CITO, DCTERMS, FABIO, ORG, PROV, SCHEMA, SH, SKOS, TIME
-from archive.rdf.uris import DEFAULT_BASE
-from archive.shacl.compiled import (
-    UnsupportedShapes,
-    compile_shapes,
-    validate_document_fast,
-    validate_many,
-)
-from archive.shacl.reference import load_shapes, validate_document
+from archive.shacl.compiled import compile_graph, graph_digest
+from archive.shacl.reference import load_shapes
+from archive.shacl.run import compile_shapes, validate_document_fast, validate_many
 from archive.synth import generate_letter
 
-# Odd literals are the point here; rdflib warns about each one it cannot convert.
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:rdflib.term")
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
-B = DEFAULT_BASE
-DOC = URIRef(f"{B}/id/document/calais-2014-07-10")
-GRAPH = URIRef(f"{B}/graph/calais-2014-07-10")
 EX = Namespace("https://example.org/x/")
-PREFIXES = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
-@prefix schema: <https://schema.org/> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix cito: <http://purl.org/spar/cito/> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix ex: <https://example.org/x/> .
-@prefix t: <https://example.org/shapes#> .
-"""
+SLOW = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking shapes takes minutes
+)
 
 
-# ---------------------------------------------------------------------------------------------
-# The comparison
-# ---------------------------------------------------------------------------------------------
+def _key_of(g: Graph, r) -> tuple:
+    def n(x):
+        return None if x is None else x.n3()
+
+    return (
+        n(g.value(r, SH.focusNode)),
+        n(g.value(r, SH.value)),
+        str(g.value(r, SH.sourceShape)),
+        str(g.value(r, SH.sourceConstraintComponent)),
+        str(g.value(r, SH.resultSeverity)),
+    )
 
 
-def key(f: Finding) -> tuple:
-    return (f.rule, f.severity.value, f.message, f.focus, f.path, f.value, f.line, f.file)
+def pyshacl_results(doc: DocumentGraph, shapes: Graph) -> tuple[bool, Counter]:
+    from pyshacl import validate
+
+    conforms, report, _ = validate(
+        doc.to_graph(), shacl_graph=shapes, inference="none", allow_warnings=False
+    )
+    (root,) = report.subjects(RDF.type, SH.ValidationReport)
+    return bool(conforms), Counter(_key_of(report, r) for r in report.objects(root, SH.result))
 
 
-def assert_same(doc: DocumentGraph, shapes: Graph | None = None, report: bool = False):
-    """Both engines on one document: same verdict, same findings (as multisets)."""
-    slow = validate_document(doc, shapes=shapes)
-    fast = validate_document_fast(doc, shapes=shapes)
-    expected, got = Counter(map(key, slow.findings)), Counter(map(key, fast.findings))
-    assert got == expected, {"missing": expected - got, "extra": got - expected}
-    assert fast.conforms == slow.conforms
-    if report:
-        assert isomorphic(fast.report, slow.report)
+def ours(doc: DocumentGraph, shapes: Graph) -> tuple[bool, Counter]:
+    outcome = compile_graph(shapes).validate(doc)
+    keys = Counter(
+        (
+            r.focus.n3(),
+            None if r.value is None else r.value.n3(),
+            str(r.shape.node),
+            str(r.component.iri),
+            str(r.severity),
+        )
+        for r in outcome.results
+    )
+    return outcome.conforms, keys
+
+
+def assert_same(doc: DocumentGraph, shapes: Graph | None = None):
+    shapes = shapes if shapes is not None else load_shapes()
+    slow_ok, slow = pyshacl_results(doc, shapes)
+    fast_ok, fast = ours(doc, shapes)
+    assert fast == slow, {"missing": slow - fast, "extra": fast - slow}
+    assert fast_ok == slow_ok
     return fast
 
 
@@ -91,7 +113,7 @@ def letter() -> DocumentGraph:
 def synthetic(tmp_path_factory) -> list[DocumentGraph]:
     out = tmp_path_factory.mktemp("synth")
     docs = []
-    for i in range(24):
+    for i in range(12):
         path = out / f"letter-{i}.xml"
         path.write_bytes(generate_letter(i, 20240601))
         docs.extend(extract_file(path).documents)
@@ -99,14 +121,16 @@ def synthetic(tmp_path_factory) -> list[DocumentGraph]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Real documents
+# The project's shapes on real and mutated documents
 # ---------------------------------------------------------------------------------------------
 
 
 def test_the_letter(letter):
-    fast = assert_same(letter, report=True)
-    assert fast.conforms
+    fast = validate_document_fast(letter)
+    assert_same(letter)
+    assert not fast.conforms  # 16 warnings: the W3C report does not conform
     assert {f.rule for f in fast.findings} == {"shacl.PlaceShape.identifier"}
+    assert {f.severity.value for f in fast.findings} == {"warning"}
 
 
 def test_synthetic_letters(synthetic):
@@ -126,20 +150,12 @@ def test_every_corpus_document(corpus_files):
 
 def test_validate_many_keeps_documents_apart(letter, synthetic):
     """Documents are validated one by one: a fact in one graph never satisfies another."""
-    no_title = with_triples(letter, [t for t in letter.triples if t[:2] != (DOC, SCHEMA.name)])
-    docs = [no_title, synthetic[0], letter]
-    results = list(validate_many(docs))
-    assert [d for d, _ in results] == docs
-    for doc, fast in results:
-        slow = validate_document(doc)
-        assert Counter(map(key, fast.findings)) == Counter(map(key, slow.findings))
+    doc_uri = URIRef(letter.uri)
+    no_title = with_triples(letter, [t for t in letter.triples if t[:2] != (doc_uri, SCHEMA.name)])
+    results = list(validate_many([no_title, synthetic[0], letter]))
     assert "shacl.DocumentTitle" in {f.rule for f in results[0][1].findings}
     assert "shacl.DocumentTitle" not in {f.rule for f in results[2][1].findings}
 
-
-# ---------------------------------------------------------------------------------------------
-# Mutations (Hypothesis)
-# ---------------------------------------------------------------------------------------------
 
 CLASSES = [
     SCHEMA.Person,
@@ -306,425 +322,277 @@ def mutate(data: st.DataObject, triples: list) -> list:
     return triples
 
 
-SLOW = settings(
-    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
-
-
-@settings(SLOW, max_examples=45)
+@settings(SLOW, max_examples=40)
 @given(data=st.data())
 def test_mutated_letter(letter, data):
     assert_same(with_triples(letter, mutate(data, letter.triples)))
 
 
-@settings(SLOW, max_examples=90)
+@settings(SLOW, max_examples=60)
 @given(data=st.data())
 def test_mutated_synthetic_letters(synthetic, data):
     doc = data.draw(st.sampled_from(synthetic), label="letter")
-    assert_same(with_triples(doc, mutate(data, doc.triples)), report=True)
+    assert_same(with_triples(doc, mutate(data, doc.triples)))
 
 
 # ---------------------------------------------------------------------------------------------
-# Other shapes graphs: generic messages, and the constructs the project's shapes do not use
+# Random shapes: every Core construct, on random small graphs
 # ---------------------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module")
-def shapes_without_messages() -> Graph:
-    g = Graph()
-    for prefix, ns in load_shapes().namespaces():
-        g.bind(prefix, ns)
-    for t in load_shapes():
-        if t[1] != SH.message:
-            g.add(t)
-    return g
-
-
-CUSTOM = (
-    PREFIXES
-    + f"""
-t:PlaceNode a sh:NodeShape ;
-    sh:targetClass schema:Place ;
-    sh:property [
-        sh:path [ sh:inversePath
-                  [ sh:alternativePath ( schema:location schema:containedInPlace ) ] ] ;
-        sh:maxCount 1 ] ,
-      [ sh:path schema:name ; sh:datatype rdf:langString ; sh:severity sh:Info ] ,
-      [ sh:path schema:name ; sh:pattern "^[A-Z]" ; sh:pattern "E" ; sh:flags "i" ;
-        sh:severity sh:Warning ] .
-
-t:Off a sh:NodeShape ; sh:targetClass schema:Person ; sh:deactivated true ; sh:class ex:Nothing .
-
-t:Named a sh:NodeShape ;
-    sh:targetNode <{DOC}> , ex:absent ;
-    sh:class schema:CreativeWork , schema:Message ;
-    sh:message "Named nodes must be works and messages."@en .
-
-ex:Implicit a sh:NodeShape , rdfs:Class ;
-    sh:property [ sh:path schema:name ; sh:minCount 1 ] .
-
-t:WarnOrg a sh:NodeShape ;
-    sh:targetClass schema:Organization ;
-    sh:severity sh:Warning ;
-    sh:property [ sh:path schema:name ; sh:maxCount 1 ] ;
-    sh:or ( [ sh:path schema:sameAs ; sh:minCount 1 ; sh:severity sh:Warning ]
-            [ sh:path schema:location ; sh:minCount 1 ] ) ;
-    sh:node t:Soft .
-
-t:Soft a sh:NodeShape ;
-    sh:property [ sh:path org:classification ; sh:minCount 1 ; sh:severity sh:Warning ] .
-
-t:Senders a sh:NodeShape ;
-    sh:targetSubjectsOf schema:sender ;
-    sh:property [
-        sh:path schema:sender ;
-        sh:nodeKind sh:BlankNodeOrIRI ;
-        sh:property [ sh:path schema:name ; sh:minCount 1 ; sh:severity sh:Warning ] ,
-                    [ sh:path rdf:type ; sh:hasValue schema:Person ] ] ;
-    sh:hasValue <{DOC}> ;
-    sh:or ( [ sh:class schema:Message ] [ sh:datatype xsd:string ] ) ,
-          ( [ sh:nodeKind sh:IRI ] [ sh:class schema:Thing ] ) .
-
-t:Cited a sh:NodeShape ;
-    sh:targetObjectsOf cito:cites ;
-    sh:equals schema:sameAs ;
-    sh:property [ sh:path ( schema:author schema:name ) ; sh:datatype xsd:string ; sh:maxCount 2 ] ,
-        [ sh:path ( schema:author [ sh:alternativePath ( schema:name schema:sameAs ) ] ) ;
-          sh:minCount 1 ; sh:nodeKind sh:Literal ] .
-
-t:LanguageTop
-    sh:path schema:inLanguage ;
-    sh:targetSubjectsOf schema:encoding ;
-    sh:pattern "^en" ;
-    sh:severity sh:Info .
-"""
-)
-
-
-@pytest.fixture(scope="module")
-def custom_shapes() -> Graph:
-    return Graph().parse(data=CUSTOM, format="turtle")
-
-
-def test_custom_shapes_on_the_letter(letter, custom_shapes):
-    fast = assert_same(letter, custom_shapes, report=True)
-    rules = {f.rule for f in fast.findings}
-    assert "shacl.Named" in rules  # ex:absent is targeted though it is not in the graph
-    assert "shacl.LanguageTop" not in rules  # the letter is in English
-
-
-def test_shapes_without_messages_on_the_letter(letter, shapes_without_messages):
-    broken = with_triples(letter, [t for t in letter.triples if t[1] != SCHEMA.name])
-    fast = assert_same(broken, shapes_without_messages)
-    assert any(f.message.startswith("Less than 1 values on") for f in fast.findings)
-
-
-@settings(SLOW, max_examples=40)
-@given(data=st.data())
-def test_mutations_with_other_shapes(synthetic, custom_shapes, shapes_without_messages, data):
-    doc = data.draw(st.sampled_from(synthetic), label="letter")
-    shapes = data.draw(st.sampled_from([custom_shapes, shapes_without_messages]), label="shapes")
-    assert_same(with_triples(doc, mutate(data, doc.triples)), shapes)
-
-
-# ---------------------------------------------------------------------------------------------
-# Each constraint component on a small graph, with the expected findings spelled out
-# ---------------------------------------------------------------------------------------------
-
-S = URIRef("https://example.org/x/s")
-
-
-def small(shapes_ttl: str, triples: list, lines: dict[str, int] | None = None):
-    """Run both engines on a tiny document; return the fast findings as plain tuples."""
-    shapes = Graph().parse(data=PREFIXES + shapes_ttl, format="turtle")
-    doc = DocumentGraph("s", str(S), "https://example.org/graph/s", triples, lines=lines or {})
-    fast = assert_same(doc, shapes, report=True)
-    return fast, sorted((f.rule, f.severity.value, f.focus, f.path, f.value) for f in fast.findings)
-
-
-def test_min_and_max_count():
-    fast, found = small(
-        """t:A a sh:NodeShape ; sh:targetClass ex:C ;
-            sh:property [ sh:path ex:p ; sh:name "p" ; sh:minCount 2 ; sh:maxCount 2 ;
-                          sh:message "two" ] .""",
-        [(S, RDF.type, EX.C), (S, EX.p, Literal("a"))],
-        lines={str(S): 7},
-    )
-    assert found == [("shacl.A.p", "error", str(S), "ex:p", None)]
-    assert fast.findings[0].line == 7 and fast.findings[0].message == "two"
-    assert not fast.conforms
-
-
-def test_class_follows_subclasses_and_survives_cycles():
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
-            sh:property [ sh:path ex:p ; sh:name "p" ; sh:class ex:Top ; sh:message "m" ] .""",
-        [
-            (S, EX.p, EX.a),
-            (EX.a, RDF.type, EX.Low),
-            (EX.Low, RDFS.subClassOf, EX.Mid),
-            (EX.Mid, RDFS.subClassOf, EX.Low),
-            (EX.Mid, RDFS.subClassOf, EX.Top),
-            (S, EX.p, EX.b),
-            (EX.b, RDF.type, EX.Other),
-            (EX.Other, RDFS.subClassOf, EX.Other),
-            (S, EX.p, Literal("lit")),
-        ],
-    )
-    assert found == [
-        ("shacl.A.p", "error", str(S), "ex:p", '"lit"'),
-        ("shacl.A.p", "error", str(S), "ex:p", str(EX.b)),
-    ]
-
-
-def test_target_class_includes_subclass_instances():
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetClass ex:Top ;
-            sh:property [ sh:path ex:p ; sh:name "p" ; sh:minCount 1 ; sh:message "m" ] .""",
-        [
-            (S, RDF.type, EX.Low),
-            (EX.Low, RDFS.subClassOf, EX.Top),
-            (EX.Top, RDFS.subClassOf, EX.Low),
-        ],
-    )
-    assert found == [("shacl.A.p", "error", str(S), "ex:p", None)]
-
-
-def test_datatype_rules():
-    values = [
-        Literal("2014-07-10", datatype=XSD.date),  # fine
-        Literal("2014-13-01", datatype=XSD.date),  # ill-typed
-        Literal("plain"),  # xsd:string, not a date
-        Literal("2014-07-10", lang="en"),  # rdf:langString
-        EX.iri,  # not a literal
-    ]
-    doubles = [Literal("1.5", datatype=XSD.double), Literal("abc", datatype=XSD.double)]
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
-            sh:property [ sh:path ex:p ; sh:name "p" ; sh:datatype xsd:date ; sh:message "m" ] ,
-                        [ sh:path ex:q ; sh:name "q" ; sh:datatype xsd:string ; sh:message "m" ] ,
-                        [ sh:path ex:r ; sh:name "r" ; sh:datatype xsd:double ;
-                          sh:message "m" ] .""",
-        [(S, EX.p, v) for v in values]
-        + [(S, EX.q, Literal("a")), (S, EX.q, Literal("b", lang="en"))]
-        + [(S, EX.r, v) for v in doubles],
-    )
-    assert sorted(v for *_, v in found) == sorted(
-        [
-            '"2014-13-01"^^<http://www.w3.org/2001/XMLSchema#date>',
-            '"plain"',
-            '"2014-07-10"@en',
-            str(EX.iri),
-            '"b"@en',
-            '"abc"^^<http://www.w3.org/2001/XMLSchema#double>',  # ill-typed for rdflib
-        ]
-    )
-
-
-def test_node_kind_pattern_and_has_value():
-    bnode = BNode("https-blank")  # its id would match the pattern: a blank node never does
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
-            sh:property [ sh:path ex:p ; sh:name "kind" ; sh:nodeKind sh:IRI ; sh:message "m" ] ,
-                [ sh:path ex:p ; sh:name "pattern" ; sh:pattern "^https" ; sh:message "m" ] ,
-                [ sh:path ex:p ; sh:name "has" ; sh:hasValue ex:wanted ; sh:message "m" ] .""",
-        [(S, EX.p, EX.ok), (S, EX.p, bnode), (S, EX.p, Literal("https://example.org"))],
-    )
-    assert found == [
-        ("shacl.A.has", "error", str(S), "ex:p", None),
-        ("shacl.A.kind", "error", str(S), "ex:p", '"https://example.org"'),
-        ("shacl.A.kind", "error", str(S), "ex:p", "_:https-blank"),
-        ("shacl.A.pattern", "error", str(S), "ex:p", "_:https-blank"),
-    ]
-
-
-def test_equals_reports_the_symmetric_difference():
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetSubjectsOf ex:p ;
-            sh:property [ sh:path ex:p ; sh:name "eq" ; sh:equals ex:q ; sh:message "m" ] .""",
-        [(S, EX.p, EX.both), (S, EX.q, EX.both), (S, EX.p, EX.onlyP), (S, EX.q, EX.onlyQ)],
-    )
-    assert [v for *_, v in found] == [str(EX.onlyP), str(EX.onlyQ)]
-
-
-def test_or_per_value_and_node_level():
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetClass ex:C ; sh:message "node-level" ;
-            sh:or ( [ sh:path ex:a ; sh:minCount 1 ] [ sh:path ex:b ; sh:minCount 1 ] ) ;
-            sh:property [ sh:path ex:v ; sh:name "v" ; sh:message "m" ;
-                          sh:or ( [ sh:datatype xsd:gYear ] [ sh:class ex:Year ] ) ] .""",
-        [
-            (S, RDF.type, EX.C),
-            (S, EX.v, Literal("2014", datatype=XSD.gYear)),
-            (S, EX.v, EX.y),
-            (EX.y, RDF.type, EX.Year),
-            (S, EX.v, Literal("2014")),
-        ],
-    )
-    assert found == [
-        ("shacl.A", "error", str(S), None, str(S)),
-        ("shacl.A.v", "error", str(S), "ex:v", '"2014"'),
-    ]
-
-
-def test_node_reports_the_nested_results_too():
-    fast, found = small(
-        """t:A a sh:NodeShape ; sh:targetSubjectsOf ex:file ;
-            sh:property [ sh:path ex:file ; sh:name "file" ; sh:node t:F ; sh:message "file" ] .
-           t:F a sh:NodeShape ;
-            sh:property [ sh:path ex:sum ; sh:name "sum" ; sh:pattern "^[0-9a-f]{4}$" ;
-                          sh:message "sum" ] ,
-                        [ sh:path ex:fmt ; sh:name "fmt" ; sh:minCount 1 ; sh:severity sh:Info ;
-                          sh:message "fmt" ] .""",
-        [
-            (S, EX.file, EX.f1),
-            (EX.f1, EX.sum, Literal("beef")),
-            (S, EX.file, EX.f2),
-            (EX.f2, EX.sum, Literal("BEEF")),
-            (EX.f2, EX.fmt, Literal("xml")),
-        ],
-    )
-    assert found == [
-        ("shacl.A.file", "error", str(S), "ex:file", str(EX.f1)),  # only an Info inside
-        ("shacl.A.file", "error", str(S), "ex:file", str(EX.f2)),
-        ("shacl.F.fmt", "info", str(EX.f1), "ex:fmt", None),
-        ("shacl.F.sum", "error", str(EX.f2), "ex:sum", '"BEEF"'),
-    ]
-    assert (None, SH.detail, None) in fast.report
-
-
-def test_paths_sequence_alternative_inverse():
-    _, found = small(
-        """t:A a sh:NodeShape ; sh:targetClass ex:C ;
-            sh:property [ sh:path ( ex:a ex:b ) ; sh:name "seq" ; sh:minCount 2 ; sh:message "m" ] ,
-                [ sh:path [ sh:alternativePath ( ex:a ex:c ) ] ; sh:name "alt" ; sh:maxCount 1 ;
-                  sh:message "m" ] ,
-                [ sh:path [ sh:inversePath ex:a ] ; sh:name "inv" ; sh:minCount 1 ;
-                  sh:message "m" ] .""",
-        [
-            (S, RDF.type, EX.C),
-            (S, EX.a, EX.m),
-            (EX.m, EX.b, EX.z),
-            (S, EX.c, EX.k),
-            (EX.m, RDF.type, EX.C),
-            (S, EX.a, S),
-        ],
-    )
-    assert found == [
-        ("shacl.A.alt", "error", str(S), "ex:a|ex:c", None),
-        ("shacl.A.seq", "error", str(EX.m), "ex:a/ex:b", None),
-        ("shacl.A.seq", "error", str(S), "ex:a/ex:b", None),
-    ]
-
-
-def test_severity_and_conforms():
-    fast, found = small(
-        """t:A a sh:NodeShape ; sh:targetClass ex:C ;
-            sh:property [ sh:path ex:p ; sh:name "p" ; sh:minCount 1 ; sh:severity sh:Warning ;
-                          sh:message "m" ] ,
-                        [ sh:path ex:q ; sh:name "q" ; sh:minCount 1 ; sh:severity sh:Info ;
-                          sh:message "m" ] .""",
-        [(S, RDF.type, EX.C)],
-    )
-    assert [(r, s) for r, s, *_ in found] == [("shacl.A.p", "warning"), ("shacl.A.q", "info")]
-    assert fast.conforms
-
-
-def test_report_is_only_built_when_asked(letter):
-    fast = validate_document_fast(letter)
-    assert fast._report is None
-    report = fast.report
-    (root,) = report.subjects(RDF.type, SH.ValidationReport)
-    assert report.value(root, SH.conforms) == Literal(True)
-    assert len(list(report.objects(root, SH.result))) == len(fast.findings)
-
-
-# ---------------------------------------------------------------------------------------------
-# The compiler refuses what it does not implement
-# ---------------------------------------------------------------------------------------------
-
-UNSUPPORTED = {
-    "sh:in": "t:A sh:targetClass ex:C ; sh:in ( ex:a ) .",
-    "sh:closed": "t:A sh:targetClass ex:C ; sh:closed true .",
-    "sh:not": "t:A sh:targetClass ex:C ; sh:not [ sh:class ex:D ] .",
-    "sh:and": "t:A sh:targetClass ex:C ; sh:and ( [ sh:class ex:D ] ) .",
-    "sh:minLength": "t:A sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minLength 2 ] .",
-    "sh:languageIn": (
-        't:A sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:languageIn ( "en" ) ] .'
-    ),
-    "sh:sparql": 't:A sh:targetClass ex:C ; sh:sparql [ sh:select "SELECT $this WHERE {}" ] .',
-    "zero-or-more path": (
-        "t:A sh:targetClass ex:C ; sh:property [ sh:path [ sh:zeroOrMorePath ex:p ] ; "
-        "sh:minCount 1 ] ."
-    ),
-    "inverse sequence": (
-        "t:A sh:targetClass ex:C ; sh:property [ sh:path [ sh:inversePath ( ex:p ex:q ) ] ; "
-        "sh:minCount 1 ] ."
-    ),
-    "recursion": "t:A sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:node t:A ] .",
-    "two messages": 't:A sh:targetClass ex:C ; sh:class ex:D ; sh:message "a", "b" .',
-    "minCount on a node shape": "t:A sh:targetClass ex:C ; sh:minCount 1 .",
-    "custom component": (
-        "ex:Comp a sh:ConstraintComponent ; sh:parameter [ sh:path ex:param ] . "
-        "t:A sh:targetClass ex:C ; ex:param 1 ."
-    ),
-    "sh:target": "t:A sh:target [ a ex:TargetType ] ; sh:class ex:D .",
-    "a literal as a shape": 't:A sh:targetClass ex:C ; sh:node "not a shape" .',
-    "a negative count": (
-        "t:A sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount -1 ] ."
-    ),
-}
-
-
-@pytest.mark.parametrize("construct", sorted(UNSUPPORTED))
-def test_unsupported_constructs_are_refused_when_compiling(construct):
-    shapes = Graph().parse(data=PREFIXES + UNSUPPORTED[construct], format="turtle")
-    with pytest.raises(UnsupportedShapes, match=r"shape|constraint component|implement"):
-        compile_shapes(shapes)
-
-
-def test_the_project_shapes_compile():
-    program = compile_shapes()
-    assert program is compile_shapes()  # compiled once
-    named = {str(s.node).rsplit("#", 1)[-1] for s in program.top}
-    assert {"DocumentShape", "LetterShape", "PlaceShape", "CitedWorkShape"} <= named
-
-
-CHECKS: list[tuple[str, Callable[[list], list]]] = [
-    ("graph typed nothing", lambda ts: [t for t in ts if not (t[0] == GRAPH and t[1] == RDF.type)]),
-    ("no tool version", lambda ts: [t for t in ts if t[1] != SCHEMA.softwareVersion]),
-    (
-        "two sha256",
-        lambda ts: (
-            ts
-            + [
-                (o, SCHEMA.sha256, Literal("0" * 64))
-                for s, p, o in ts
-                if (s, p) == (DOC, SCHEMA.encoding)
-            ]
-        ),
-    ),
-    (
-        "language tagged language",
-        lambda ts: [
-            (s, p, Literal(str(o), lang="en")) if p == SCHEMA.inLanguage else (s, p, o)
-            for s, p, o in ts
-        ],
-    ),
+NODES = [EX.a, EX.b, EX.c, EX.d]
+PROPS = [EX.p, EX.q, EX.r]
+VALUES = [
+    *NODES,
+    BNode("n1"),
+    Literal("abc"),
+    Literal("Abc", lang="en"),
+    Literal("abc", lang="fr"),
+    Literal("2014", datatype=XSD.gYear),
+    Literal("20x4", datatype=XSD.gYear),
+    Literal("3", datatype=XSD.integer),
+    Literal("10", datatype=XSD.integer),
+    Literal("2.5", datatype=XSD.decimal),
+    Literal("300", datatype=XSD.byte),
+    Literal("2014-07-10", datatype=XSD.date),
+    Literal("true", datatype=XSD.boolean),
 ]
 
 
-@pytest.mark.parametrize("name, change", CHECKS, ids=[c[0] for c in CHECKS])
-def test_targeted_breaks_of_the_letter(letter, name, change):
-    fast = assert_same(with_triples(letter, change(list(letter.triples))), report=True)
-    assert not fast.conforms
+def term(v) -> str:
+    return v.n3()
 
 
-def test_owl_class_shape_is_an_implicit_target():
-    shapes = Graph().parse(
-        data=PREFIXES + "ex:K a owl:Class ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .",
+def path_strategy(depth: int = 0):
+    leaf = st.sampled_from(PROPS).map(term)
+    if depth > 1:
+        return leaf
+    inner = path_strategy(depth + 1)
+    return st.one_of(
+        leaf,
+        leaf,
+        # not of a sequence: pySHACL reads ^(p/q) as ^p/^q (test_inverse_of_a_sequence_path)
+        inner.filter(lambda p: not p.startswith("(")).map(lambda p: f"[ sh:inversePath {p} ]"),
+        st.lists(inner, min_size=2, max_size=3).map(lambda ps: "( " + " ".join(ps) + " )"),
+        st.lists(inner, min_size=2, max_size=3).map(
+            lambda ps: "[ sh:alternativePath ( " + " ".join(ps) + " ) ]"
+        ),
+        leaf.map(lambda p: f"[ sh:zeroOrMorePath {p} ]"),
+        leaf.map(lambda p: f"[ sh:oneOrMorePath {p} ]"),
+        leaf.map(lambda p: f"[ sh:zeroOrOnePath {p} ]"),
+    )
+
+
+def constraint_strategy(depth: int, prop: bool):
+    simple = [
+        st.sampled_from([EX.C, EX.D]).map(lambda c: f"sh:class {term(c)}"),
+        st.sampled_from([XSD.string, XSD.gYear, XSD.integer, XSD.byte, RDF.langString]).map(
+            lambda d: f"sh:datatype {term(d)}"
+        ),
+        st.sampled_from(["sh:IRI", "sh:Literal", "sh:BlankNodeOrIRI"]).map(
+            lambda k: f"sh:nodeKind {k}"
+        ),
+        st.sampled_from(VALUES[:6]).map(lambda v: f"sh:hasValue {term(v)}"),
+        st.lists(st.sampled_from(VALUES), min_size=1, max_size=3).map(
+            lambda vs: "sh:in ( " + " ".join(map(term, vs)) + " )"
+        ),
+        st.sampled_from(['"^a"', '"C$"', '"b"']).map(lambda p: f"sh:pattern {p}"),
+        st.sampled_from(["sh:minLength 3", "sh:maxLength 3"]),
+        st.sampled_from(['sh:languageIn ( "en" )', 'sh:languageIn ( "fr" "de" )']),
+        st.sampled_from(PROPS).map(lambda p: f"sh:disjoint {term(p)}"),
+        st.sampled_from(PROPS).map(lambda p: f"sh:equals {term(p)}"),
+    ]
+    if prop:
+        simple += [
+            st.integers(0, 2).map(lambda n: f"sh:minCount {n}"),
+            st.integers(0, 2).map(lambda n: f"sh:maxCount {n}"),
+            st.just("sh:uniqueLang true"),
+        ]
+    if depth >= 2:
+        return st.one_of(*simple)
+    nested = shape_body(depth + 1)
+    return st.one_of(
+        *simple,
+        nested.map(lambda b: f"sh:not [ {b} ]"),
+        nested.map(lambda b: f"sh:node [ {b} ]"),
+        st.lists(nested, min_size=1, max_size=3).map(
+            lambda bs: "sh:or ( " + " ".join(f"[ {b} ]" for b in bs) + " )"
+        ),
+        st.lists(nested, min_size=1, max_size=3).map(
+            lambda bs: "sh:and ( " + " ".join(f"[ {b} ]" for b in bs) + " )"
+        ),
+        st.lists(nested, min_size=1, max_size=3).map(
+            lambda bs: "sh:xone ( " + " ".join(f"[ {b} ]" for b in bs) + " )"
+        ),
+        property_shape(depth + 1).map(lambda b: f"sh:property [ {b} ]"),
+    )
+
+
+def _param(text: str) -> str:
+    return text.split()[0]
+
+
+def shape_body(depth: int):
+    return st.lists(
+        constraint_strategy(depth, False), min_size=1, max_size=3, unique_by=_param
+    ).map(" ; ".join)
+
+
+def property_shape(depth: int):
+    return st.tuples(
+        path_strategy(),
+        st.lists(constraint_strategy(depth, True), min_size=1, max_size=3, unique_by=_param),
+    ).map(lambda t: f"sh:path {t[0]} ; " + " ; ".join(t[1]))
+
+
+TARGETS = st.sampled_from(
+    [
+        "sh:targetClass ex:C",
+        "sh:targetNode ex:a , ex:b",
+        "sh:targetSubjectsOf ex:p",
+        "sh:targetObjectsOf ex:q",
+    ]
+)
+SEVERITY = st.sampled_from(["", " ; sh:severity sh:Warning", " ; sh:severity sh:Info"])
+
+
+@st.composite
+def shapes_graphs(draw) -> Graph:
+    parts = []
+    for i in range(draw(st.integers(1, 3))):
+        target = draw(TARGETS)
+        if draw(st.booleans()):
+            body = draw(shape_body(0))
+            closed = draw(
+                st.sampled_from(["", " ; sh:closed true ; sh:ignoredProperties ( rdf:type )"])
+            )
+            parts.append(f"ex:S{i} a sh:NodeShape ; {target} ; {body}{closed}{draw(SEVERITY)} .")
+        else:
+            body = draw(property_shape(0))
+            parts.append(f"ex:S{i} a sh:PropertyShape ; {target} ; {body}{draw(SEVERITY)} .")
+    if draw(st.booleans()):
+        parts.append(
+            "ex:Q a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; "
+            "sh:qualifiedValueShape [ sh:class ex:D ] ; sh:qualifiedMinCount 1 ; "
+            "sh:qualifiedValueShapesDisjoint true ] , [ sh:path ex:p ; "
+            "sh:qualifiedValueShape [ sh:nodeKind sh:IRI ] ; sh:qualifiedMaxCount 1 ] ."
+        )
+    text = (
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        f"@prefix ex: <{EX}> .\n" + "\n".join(parts)
+    )
+    return Graph().parse(data=text, format="turtle")
+
+
+@st.composite
+def data_graphs(draw) -> DocumentGraph:
+    triples = set()
+    for _ in range(draw(st.integers(0, 14))):
+        s = draw(st.sampled_from([*NODES, BNode("n1")]))
+        p = draw(st.sampled_from([*PROPS, RDF.type, RDF.type]))
+        o = draw(st.sampled_from([EX.C, EX.D]) if p == RDF.type else st.sampled_from(VALUES))
+        triples.add((s, p, o))
+    if draw(st.booleans()):
+        triples.add((EX.D, RDFS.subClassOf, EX.C))
+    return DocumentGraph("t", str(EX.doc), str(EX.graph), sorted(triples))
+
+
+@settings(SLOW, max_examples=120, derandomize=True)
+@given(shapes=shapes_graphs(), doc=data_graphs())
+def test_random_shapes_on_random_data(shapes, doc):
+    assert_same(doc, shapes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Caching by content, messages, severities
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_changed_shapes_graph_is_compiled_again():
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .",
         format="turtle",
     )
-    doc = DocumentGraph("s", str(S), "g", [(S, RDF.type, URIRef(str(EX) + "K"))])
-    fast = assert_same(doc, shapes)
-    assert [f.focus for f in fast.findings] == [str(S)]
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.q, EX.b)])
+    first = compile_shapes(g)
+    assert len(first.validate(doc).results) == 1
+    digest = graph_digest(g)
+    g.add((EX.S, SH.targetNode, EX.b))  # a change after the first use
+    assert graph_digest(g) != digest
+    second = compile_shapes(g)
+    assert second is not first
+    assert len(second.validate(doc).results) == 2  # the stale program would find one
+    assert compile_shapes(g) is second  # unchanged: not compiled again
+
+
+def test_less_than_on_a_blank_node_is_a_result():
+    """SHACL 4.5.3: a value that cannot be compared (a blank node) is a result (pySHACL raises
+    an error instead)."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:lessThan ex:q ] .",
+        format="turtle",
+    )
+    b = BNode("n1")
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, b), (EX.a, EX.q, EX.c)])
+    (result,) = compile_shapes(g).validate(doc).results
+    assert result.value == b and result.component.iri == SH.LessThanConstraintComponent
+
+
+def test_inverse_of_a_sequence_path():
+    """^(p/r) from a: the nodes x with x p ?y . ?y r a (the steps inverted and reversed)."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path [ sh:inversePath ( ex:p ex:r ) ] ; "
+        "sh:hasValue ex:c ; sh:maxCount 1 ] .",
+        format="turtle",
+    )
+    triples = [(EX.c, EX.p, EX.b), (EX.b, EX.r, EX.a), (EX.a, EX.p, EX.a), (EX.a, EX.r, EX.d)]
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), triples)
+    assert compile_shapes(g).validate(doc).conforms  # exactly {ex:c}; ^p/^r gives nothing here
+
+
+def test_less_than_between_iris_is_a_result():
+    """SPARQL's < does not compare IRIs: every pair is a result (pySHACL compares strings)."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:lessThan ex:q ] .",
+        format="turtle",
+    )
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, EX.b), (EX.a, EX.q, EX.c)])
+    (result,) = compile_shapes(g).validate(doc).results
+    assert result.value == EX.b
+
+
+def test_a_range_on_an_ill_formed_literal_is_a_result():
+    """SHACL 4.3: a value for which ``2.5 < v`` is not true (here a SPARQL error) is a result."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minExclusive 2.5 ] .",
+        format="turtle",
+    )
+    bad = Literal("20x4", datatype=XSD.gYear)
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.p, bad)])
+    (result,) = compile_shapes(g).validate(doc).results
+    assert result.value == bad
+
+
+def test_messages_in_several_languages_and_the_preferred_one():
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . "
+        'ex:S sh:targetNode ex:a ; sh:class ex:C ; sh:message "pas de classe"@fr , '
+        '"no class"@en ; sh:severity sh:Warning .',
+        format="turtle",
+    )
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), [(EX.a, EX.q, EX.b)])
+    outcome = compile_shapes(g).validate(doc)
+    assert not outcome.conforms  # a warning is a result: the W3C report does not conform
+    (finding,) = outcome.findings
+    assert finding.message == "no class" and finding.severity.value == "warning"
+    report = outcome.report
+    assert set(report.objects(None, SH.resultMessage)) == {
+        Literal("pas de classe", lang="fr"),
+        Literal("no class", lang="en"),
+    }

@@ -35,6 +35,11 @@ class StoreUnavailable(StoreError):
     """The server could not be reached (refused, timed out) after every retry."""
 
 
+class StoreNeedsRepair(StoreError):
+    """The store is not in a state to answer from (an interrupted load or rebuild, an older
+    format): a reading command refuses and says what to run; a writing one repairs it first."""
+
+
 class UpdateOutcomeUnknown(StoreError):
     """The update was sent but no answer came back: it may or may not have been applied."""
 
@@ -69,8 +74,20 @@ class MemberUnreadable(ArchiveError):
         self.reason = reason
 
 
-class UnsupportedShapes(ArchiveError):
-    """The shapes use a SHACL construct this engine does not implement (or are malformed)."""
+class ShapesError(ArchiveError):
+    """A shapes graph that is not valid SHACL (or not RDF at all): the file and line when known,
+    so that whoever wrote the shapes can find the mistake (exit code 2)."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+        where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
+        super().__init__(where + message)
+        self.problem = message
+        self.file = file
+        self.line = line
+
+
+class UnsupportedShapes(ShapesError):
+    """Kept for callers of earlier versions: the engine no longer refuses valid SHACL."""
 
 
 class RecordInputError(ArchiveError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -52,12 +52,34 @@ class Finding:
     focus: str | None = None  # RDF focus node (SHACL) or entity URI
     path: str | None = None  # RDF property path (SHACL)
     value: str | None = None  # offending value, when there is one
+    # other findings of the same mistake, reported by less precise layers (one mistake, one
+    # finding: they are listed under this one, not counted again)
+    echoes: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
+        data: dict[str, object] = {}
+        for key in ("rule", "severity", "message", "layer", "file", "line", "column"):
+            data[key] = getattr(self, key)
+        for key in ("focus", "path", "value"):
+            data[key] = getattr(self, key)
         data["severity"] = self.severity.value
         data["layer"] = self.layer.value
+        if self.echoes:
+            data["echoes"] = [e.to_dict() for e in self.echoes]
         return {k: v for k, v in data.items() if v is not None}
+
+    def with_echoes(self, *more: Finding) -> Finding:
+        """This finding with ``more`` (and their own echoes) folded under it."""
+        flat: list[Finding] = list(self.echoes)
+        for f in more:
+            flat.append(replace(f, echoes=()))
+            flat.extend(f.echoes)
+        return replace(self, echoes=tuple(flat))
+
+    def all(self) -> Iterator[Finding]:
+        """This finding and its echoes."""
+        yield replace(self, echoes=()) if self.echoes else self
+        yield from self.echoes
 
     def location(self) -> str:
         parts = [self.file or "-"]
@@ -134,6 +156,25 @@ class Report:
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)
 
+    def file_verdicts(self) -> list[dict[str, object]]:
+        """The verdict of each file (findings inside a package count for the package)."""
+        out = []
+        for name in self.files:
+            mine = [
+                f for f in self.findings if f.file == name or (f.file or "").startswith(name + "!")
+            ]
+            counts = Counter(f.severity.value for f in mine)
+            valid = not counts.get("error")
+            out.append(
+                {
+                    "file": name,
+                    "verdict": "valid" if valid else "invalid",
+                    "valid": valid,
+                    "counts": {s.value: counts.get(s.value, 0) for s in Severity},
+                }
+            )
+        return out
+
     def to_dict(self) -> dict[str, object]:
         level = {"level": self.level} if self.level else {}
         return {
@@ -143,30 +184,27 @@ class Report:
             "valid": self.valid,
             "counts": self.counts,
             "files": list(self.files),
+            "file_verdicts": self.file_verdicts(),
             "findings": [f.to_dict() for f in self.sorted()],
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
-    def to_text(self, show: Severity = Severity.INFO) -> str:
-        """One line per finding at or above ``show``, then the verdict (which counts all)."""
+    def to_text(self, show: Severity = Severity.INFO, *, echoes: bool = False) -> str:
+        """One line per finding at or above ``show``, then the verdict (which counts all).
+        A finding that absorbed echoes of its mistake from other layers says which; with
+        ``echoes`` they are listed under it."""
         lines = []
         for f in self.sorted():
             if f.severity.rank > show.rank:
                 continue
-            where = f.location()
-            line = f"{where}: {f.severity.value} [{f.rule}] {f.message}"
-            extra = []
-            if f.focus:
-                extra.append(f"node {f.focus}")
-            if f.path:
-                extra.append(f"path {f.path}")
-            if f.value:
-                extra.append(f"value {f.value!r}")
-            if extra:
-                line += f" ({'; '.join(extra)})"
+            line = _line(f)
+            if f.echoes and not echoes:
+                line += " [also: " + ", ".join(dict.fromkeys(e.rule for e in f.echoes)) + "]"
             lines.append(line)
+            if echoes:
+                lines.extend("  echo: " + _line(e) for e in f.echoes)
         c = self.counts
         verdict = "VALID" if self.valid else "INVALID"
         if self.level and self.level != "project":  # the default level goes without saying
@@ -177,3 +215,17 @@ class Report:
             f"in {n} file{'s' if n != 1 else ''}"
         )
         return "\n".join(lines)
+
+
+def _line(f: Finding) -> str:
+    line = f"{f.location()}: {f.severity.value} [{f.rule}] {f.message}"
+    extra = []
+    if f.focus:
+        extra.append(f"node {f.focus}")
+    if f.path:
+        extra.append(f"path {f.path}")
+    if f.value:
+        extra.append(f"value {f.value!r}")
+    if extra:
+        line += f" ({'; '.join(extra)})"
+    return line

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from archive.deposit.validate import is_package, validate_package
 from archive.findings import Finding, Layer, Report, Severity
+from archive.shacl.shapesfile import Shapes
 from archive.tei.files import expand_paths
 from archive.validate.record import FileResult, validate_readable
 
@@ -42,13 +42,23 @@ def validate_paths(
     shacl: bool = True,
     w3c_report: bool = False,
     level: str | None = None,
+    target: str | None = None,
+    shapes: Shapes | None = None,
 ) -> Report:
-    """Validate files and folders (and deposit packages); one merged report."""
+    """Validate files and folders (and deposit packages); one merged report.
+
+    A package is checked by the rules of the system it was made for: ``target`` names it
+    (``bagit``, ``archivematica``, ``dspace``, ``dspace-sword``, ``eark``), else its layout says.
+    """
     report = Report()
     for path in paths:
-        if is_package(path):
-            report.merge(validate_package(path, base=base, level=level))
-            continue
+        if _maybe_package(path):
+            from archive.deposit.targets import is_package
+            from archive.deposit.targets import validate as validate_package
+
+            if is_package(path) or (target and path.is_file()):
+                report.merge(validate_package(path, target, base=base, level=level, shapes=shapes))
+                continue
         if undeclared_bag(path):
             report.files.append(str(path))
             report.add(
@@ -65,8 +75,16 @@ def validate_paths(
             )
             continue
         for file in expand_paths([path]):
-            result = validate_readable(file, base, shacl=shacl, w3c_report=w3c_report, level=level)
+            result = validate_readable(
+                file, base, shacl=shacl, w3c_report=w3c_report, level=level, shapes=shapes
+            )
             report.merge(result.report)
             if on_file:
                 on_file(result)
     return report
+
+
+def _maybe_package(path: Path) -> bool:
+    """Whether ``path`` could be a deposit package (the deposit layer then says): a folder, or a
+    file that is not XML. Validating TEI files never loads the deposit layer."""
+    return path.is_dir() or not path.name.lower().endswith(".xml")

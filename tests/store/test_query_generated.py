@@ -70,19 +70,22 @@ def test_co_signatory_pairs_and_co_signatories_of(store, docs):
     for ss in objects(docs, SCHEMA.sender).values():
         expected.update(combinations(sorted(ss), 2))
     rows = run(store, "co-signatory-pairs")
-    got = {(a, b): int(n) for a, b, n in rows}
+    got = {(a, b): int(n) for a, _, b, _, n in rows}
+    assert all(r[1] and r[3] for r in rows)  # each signatory with a name
     assert len(got) == min(1000, len(expected))  # the query returns the top 1000 pairs
     assert all(expected[pair] == n for pair, n in got.items())
     lowest = min(got.values())
     assert all(n <= lowest for pair, n in expected.items() if pair not in got)
-    counts = [int(r[2]) for r in rows]
+    counts = [int(r[4]) for r in rows]
     assert counts == sorted(counts, reverse=True) and counts[0] > 1
     top = rows[0][0]
     partners = Counter()
     for (a, b), n in expected.items():
         if top in (a, b):
             partners[b if a == top else a] += n
-    assert {r[0]: int(r[1]) for r in run(store, "co-signatories-of", signatory=top)} == partners
+    answer = run(store, "co-signatories-of", signatory=top)
+    assert {r[0]: int(r[2]) for r in answer} == partners
+    assert all(r[1] for r in answer)
 
 
 def test_citation_chain(store, docs):
@@ -93,7 +96,8 @@ def test_citation_chain(store, docs):
     level2 = {(d, via) for via in level1 for d, ws in cites.items() if via in ws}
     rows = run(store, "citation-chain", work=work)
     assert {r[1] for r in rows if r[0] == "1"} == level1
-    assert {(r[1], r[2]) for r in rows if r[0] == "2"} == level2
+    assert {(r[1], r[3]) for r in rows if r[0] == "2"} == level2
+    assert all(r[2] for r in rows) and all(r[4] for r in rows if r[0] == "2")  # titles
     assert level1 and level2  # the corpus has chains
 
 
@@ -103,7 +107,8 @@ def test_documents_per_addressee_per_year(store, docs):
         (a, dates[d][:4]) for d, aa in objects(docs, SCHEMA.toRecipient).items() for a in aa
     )
     rows = run(store, "documents-per-addressee-per-year")
-    assert {(a, y): int(n) for a, y, n in rows} == dict(expected)
+    assert {(a, y): int(n) for a, _, y, n in rows} == dict(expected)
+    assert all(r[1] for r in rows)  # each addressee with a name
 
 
 def test_organisations_by_town(store, docs):
@@ -122,7 +127,8 @@ def test_entity(store, docs):
     senders = objects(docs, SCHEMA.sender)
     signatory = Counter(s for ss in senders.values() for s in ss).most_common(1)[0][0]
     rows = run(store, "entity", entity=signatory)
-    inbound = {(r[1], r[2]): int(r[3]) for r in rows if r[0] == "in"}
+    inbound = {(r[1], r[2]): int(r[4]) for r in rows if r[0] == "in"}
+    assert all(r[3] for r in rows if r[0] == "in")  # the documents, with their titles
     signed = sum(1 for ss in senders.values() if signatory in ss)
     assert sum(n for (p, _), n in inbound.items() if p == str(SCHEMA.sender)) == signed
     outbound = {r[1] for r in rows if r[0] == "out"}

@@ -100,48 +100,48 @@ def test_documents_by_signatory(loaded: Store) -> None:
 
 def test_co_signatory_pairs(loaded: Store) -> None:
     assert run(loaded, "co-signatory-pairs") == [
-        ("org/attac", "org/gisti", "2"),
-        ("org/gisti", "org/salam", "2"),
-        ("org/attac", "org/ldh-62", "1"),
-        ("org/attac", "org/mrap", "1"),
-        ("org/attac", "org/salam", "1"),
-        ("org/auberge", "org/gisti", "1"),
-        ("org/auberge", "org/salam", "1"),
-        ("org/gisti", "org/mrap", "1"),
+        ("org/attac", "Attac", "org/gisti", "Gisti", "2"),
+        ("org/gisti", "Gisti", "org/salam", "Salam", "2"),
+        ("org/attac", "Attac", "org/ldh-62", "Ldh 62", "1"),
+        ("org/attac", "Attac", "org/mrap", "Mrap", "1"),
+        ("org/attac", "Attac", "org/salam", "Salam", "1"),
+        ("org/auberge", "Auberge", "org/gisti", "Gisti", "1"),
+        ("org/auberge", "Auberge", "org/salam", "Salam", "1"),
+        ("org/gisti", "Gisti", "org/mrap", "Mrap", "1"),
     ]
     assert run(loaded, "co-signatory-pairs", "min=2") == [
-        ("org/attac", "org/gisti", "2"),
-        ("org/gisti", "org/salam", "2"),
+        ("org/attac", "Attac", "org/gisti", "Gisti", "2"),
+        ("org/gisti", "Gisti", "org/salam", "Salam", "2"),
     ]
 
 
 def test_co_signatories_of(loaded: Store) -> None:
     assert run(loaded, "co-signatories-of", "signatory=org/gisti") == [
-        ("org/attac", "2"),
-        ("org/salam", "2"),
-        ("org/auberge", "1"),
-        ("org/mrap", "1"),
+        ("org/attac", "Attac", "2"),
+        ("org/salam", "Salam", "2"),
+        ("org/auberge", "Auberge", "1"),
+        ("org/mrap", "Mrap", "1"),
     ]
 
 
 def test_citation_chain(loaded: Store) -> None:
     assert run(loaded, "citation-chain", "work=document/letter-a") == [
-        ("1", "document/letter-b", None),
-        ("1", "document/letter-d", None),
-        ("2", "document/letter-c", "document/letter-b"),
+        ("1", "document/letter-b", "Letter B", None, None),
+        ("1", "document/letter-d", "Letter D", None, None),
+        ("2", "document/letter-c", "Letter C", "document/letter-b", "Letter B"),
     ]
 
 
 def test_documents_per_addressee_per_year(loaded: Store) -> None:
     assert run(loaded, "documents-per-addressee-per-year") == [
-        ("person/cazeneuve", "2014", "2"),
-        ("person/cazeneuve", "2015", "1"),
-        ("person/valls", "2014", "1"),
-        ("person/valls", "2016", "1"),
+        ("person/cazeneuve", "Cazeneuve", "2014", "2"),
+        ("person/cazeneuve", "Cazeneuve", "2015", "1"),
+        ("person/valls", "Valls", "2014", "1"),
+        ("person/valls", "Valls", "2016", "1"),
     ]
     assert run(loaded, "documents-per-addressee-per-year", "addressee=person/valls") == [
-        ("person/valls", "2014", "1"),
-        ("person/valls", "2016", "1"),
+        ("person/valls", "Valls", "2014", "1"),
+        ("person/valls", "Valls", "2016", "1"),
     ]
 
 
@@ -162,19 +162,20 @@ def test_organisations_by_town(loaded: Store) -> None:
 def test_entity(loaded: Store) -> None:
     rows = run(loaded, "entity", "entity=org/gisti")
     assert [r[0] for r in rows] == ["out"] * 4 + ["in"] * 3
-    assert [int(r[3]) for r in rows] == sorted((int(r[3]) for r in rows[:4]), reverse=True) + [
-        int(r[3]) for r in rows[4:]
+    assert [int(r[4]) for r in rows] == sorted((int(r[4]) for r in rows[:4]), reverse=True) + [
+        int(r[4]) for r in rows[4:]
     ]  # most documents first, within each direction
-    assert sorted(rows) == sorted(
+    assert sorted(rows, key=str) == sorted(
         [
-            ("out", "type", "NGO", "3"),
-            ("out", "type", "Organization", "3"),
-            ("out", "location", "place/paris", "3"),
-            ("out", "name", "Gisti", "3"),
-            ("in", "sender", "document/letter-a", "1"),
-            ("in", "sender", "document/letter-b", "1"),
-            ("in", "sender", "document/letter-c", "1"),
-        ]
+            ("out", "type", "NGO", None, "3"),
+            ("out", "type", "Organization", None, "3"),
+            ("out", "location", "place/paris", "Paris", "3"),
+            ("out", "name", "Gisti", None, "3"),
+            ("in", "sender", "document/letter-a", "Letter A", "1"),
+            ("in", "sender", "document/letter-b", "Letter B", "1"),
+            ("in", "sender", "document/letter-c", "Letter C", "1"),
+        ],
+        key=str,
     )
 
 
@@ -184,22 +185,21 @@ def test_entity(loaded: Store) -> None:
 # its correspDesc (26 senders, addressed to Valls and Cazeneuve), its standOff (the three
 # organisations placed in Calais) and footnote 1 (the cited press release).
 CALAIS = "document/calais-2014-07-10"
+CALAIS_TITLE = (
+    "Open letter to the French Prime Minister, Manuel Valls, and to "
+    "the French Minister of the Interior, Bernard Cazeneuve, on the migratory situation "
+    "in Calais and its surroundings, as well as on the English Channel and the North Sea "
+    "coasts"
+)
 EXPECTED_ON_RECORDS: dict[tuple[str, tuple[str, ...]], list[tuple]] = {
-    ("documents-by-signatory", ("signatory=org/gisti",)): [
-        (
-            CALAIS,
-            "2014-07-10",
-            "Open letter to the French Prime Minister, Manuel Valls, and to "
-            "the French Minister of the Interior, Bernard Cazeneuve, on the migratory situation "
-            "in Calais and its surroundings, as well as on the English Channel and the North Sea "
-            "coasts",
-        ),
-    ],
+    ("documents-by-signatory", ("signatory=org/gisti",)): [(CALAIS, "2014-07-10", CALAIS_TITLE)],
     ("documents-per-addressee-per-year", ()): [
-        ("person/wikidata-Q10287", "2014", "1"),
-        ("person/wikidata-Q560890", "2014", "1"),
+        ("person/wikidata-Q10287", "Manuel Valls", "2014", "1"),
+        ("person/wikidata-Q560890", "Bernard Cazeneuve", "2014", "1"),
     ],
-    ("citation-chain", ("work=work/press-release-2014-07-02",)): [("1", CALAIS, None)],
+    ("citation-chain", ("work=work/press-release-2014-07-02",)): [
+        ("1", CALAIS, CALAIS_TITLE, None, None)
+    ],
     ("organisations-by-town", ("town=place/calais",)): [
         ("place/calais", "Calais", "org/auberge-des-migrants", "Auberge des migrants"),
         ("place/calais", "Calais", "org/ouverture-humanite", "Ouverture & Humanité"),
@@ -217,7 +217,8 @@ def test_saved_queries_on_the_records(key, records_store: Store) -> None:
 def test_co_signatory_pairs_on_the_record(records_store: Store) -> None:
     """26 signatories: C(26, 2) = 325 pairs, each signing one document together."""
     rows = run(records_store, "co-signatory-pairs")
-    assert len(rows) == 325 and {r[2] for r in rows} == {"1"}
+    assert len(rows) == 325 and {r[4] for r in rows} == {"1"}
+    assert all(r[1] and r[3] for r in rows)  # every signatory of the record has a name
     partners = run(records_store, "co-signatories-of", "signatory=org/gisti")
     assert len(partners) == 25
 

@@ -172,6 +172,9 @@ def dropping_proxy(target: str, forward_first: bool) -> type[http.server.BaseHTT
 
 @pytest.mark.parametrize("landed", [True, False], ids=["landed", "lost"])
 def test_a_lost_answer_to_an_update_is_checked_not_guessed(oxigraph, landed: bool) -> None:
+    first = remote_store(oxigraph)
+    first._ensure_writable()  # the store's state is written: the next update is the load's
+    first.close()
     proxy = dropping_proxy(oxigraph.url, forward_first=landed)
     with http_server(proxy) as url:
         store = remote_store(type("S", (), {"url": url})(), retries=0)  # type: ignore[arg-type]
@@ -249,3 +252,24 @@ def test_oxigraph_applies_an_update_request_atomically(oxigraph) -> None:
     assert r.status_code >= 400
     store = remote_store(oxigraph)
     assert store._select(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").boolean is False
+
+
+def test_refused_credentials_name_options_that_exist() -> None:
+    with http_server(recorder([401])) as url, pytest.raises(StoreError) as info:
+        SparqlHTTP(Endpoint.from_url(url, username="ann", retries=0)).ping()
+    message = str(info.value)
+    assert "--password" not in message
+    assert "--user" in message and "ARCHIVE_ENDPOINT_PASSWORD" in message
+
+
+def test_a_server_whose_default_graph_is_its_own_keeps_the_merged_graph_there(oxigraph) -> None:
+    """Oxigraph: the merged graph is the server's default graph, so that any SPARQL client
+    asking the server plainly sees the archive's dataset with set semantics."""
+    store = remote_store(oxigraph)
+    store.load([build(x) for x in small_archive()])
+    assert store.merged_graph is None and store.query_params() == {}
+    q = "SELECT (COUNT(*) AS ?n) WHERE { <https://advocacy-archive.example/id/org/gisti> a ?t }"
+    r = httpx.post(
+        f"{oxigraph.url}/query", data={"query": q}, headers={"Accept": "text/csv"}, timeout=30
+    )
+    assert r.text.split() == ["n", "2"]  # NGO and Organization, each once (three letters say so)

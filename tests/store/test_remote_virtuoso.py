@@ -128,17 +128,17 @@ def test_saved_queries_give_the_same_answers_as_on_oxigraph(vstore: RemoteStore)
         ("document/letter-c", "2015-03", "Letter C"),
     ]
     assert run(vstore, "co-signatory-pairs", "min=2") == [
-        ("org/attac", "org/gisti", "2"),
-        ("org/gisti", "org/salam", "2"),
+        ("org/attac", "Attac", "org/gisti", "Gisti", "2"),
+        ("org/gisti", "Gisti", "org/salam", "Salam", "2"),
     ]
     assert run(vstore, "documents-per-addressee-per-year", "addressee=person/valls") == [
-        ("person/valls", "2014", "1"),
-        ("person/valls", "2016", "1"),
+        ("person/valls", "Valls", "2014", "1"),
+        ("person/valls", "Valls", "2016", "1"),
     ]
     assert run(vstore, "citation-chain", "work=document/letter-a") == [
-        ("1", "document/letter-b", None),
-        ("1", "document/letter-d", None),
-        ("2", "document/letter-c", "document/letter-b"),
+        ("1", "document/letter-b", "Letter B", None, None),
+        ("1", "document/letter-d", "Letter D", None, None),
+        ("2", "document/letter-c", "Letter C", "document/letter-b", "Letter B"),
     ]
     assert len(run(vstore, "organisations-by-town")) == 6
     assert len(run(vstore, "entity", "entity=org/gisti")) == 7
@@ -168,3 +168,21 @@ def test_virtuoso_does_not_apply_an_update_request_atomically(
     assert r.status_code >= 400
     answer = vstore._select(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert answer.boolean is True
+
+
+def test_the_merged_graph_is_a_named_graph_on_virtuoso(vstore: RemoteStore) -> None:
+    """Virtuoso's default graph is the union of all its graphs (a bag): the store keeps the
+    merged graph as {base}/graph/_merged and names it as each query's default graph."""
+    docs = [build(x) for x in small_archive()]
+    vstore.load(docs)
+    assert vstore.merged_graph == f"{BASE}/graph/_merged"
+    assert vstore.query_params() == {"default-graph-uri": f"{BASE}/graph/_merged"}
+    q = "SELECT ?org ?name WHERE { ?org a schema:Organization ; schema:name ?name }"
+    rows = vstore.query(q).values()
+    assert len(rows) == len(set(rows)) == 6  # each organisation's name once, not per letter
+    q = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{BASE}/id/org/gisti> a schema:NGO }} }}"
+    graphs = {g for (g,) in vstore.query(q).values()}
+    assert {f"{BASE}/graph/letter-{x}" for x in "abc"} <= graphs
+    vstore.remove("letter-a")
+    assert vstore.merged_in_step()
+    assert vstore.stats().merged_graph == f"{BASE}/graph/_merged"

@@ -53,7 +53,11 @@ def test_list_and_stats(loaded: Path) -> None:
     stats = json.loads(r.output)
     assert stats["documents"] == 1 and stats["document_triples"] == doc["triples"]
     assert stats["cosignatory_pairs"] == 325  # 26 signatories
-    assert stats["indexes_in_step"] == {"cosignatories": True, "addressee-years": True}
+    assert stats["indexes_in_step"] == {
+        "cosignatories": True,
+        "addressee-years": True,
+        "merged graph": True,
+    }
 
 
 def test_query_formats_and_saved_queries(loaded: Path) -> None:
@@ -252,3 +256,95 @@ def test_the_same_commands_against_a_server(oxigraph, record_path: Path) -> None
     assert len(r.output.splitlines()) == doc["triples"]
     r = run("remove", "calais-2014-07-10", *ep)
     assert r.exit_code == 0
+
+
+# --- small things seen --------------------------------------------------------------------------
+
+
+def test_the_same_file_twice_in_one_load_is_one_file(store_dir: Path, record_path: Path) -> None:
+    r = run(
+        "load",
+        str(record_path),
+        str(record_path),
+        str(record_path.parent),
+        "--store",
+        str(store_dir),
+    )
+    assert r.exit_code == 0, r.output + r.stderr
+    assert "1 loaded, 0 replaced, 0 unchanged, 0 failed; 0 file(s) not loaded; 1 file(s)" in (
+        r.output
+    )
+
+
+def test_two_files_that_give_the_same_document_are_refused_naming_both(
+    store_dir: Path, record_path: Path, tmp_path: Path
+) -> None:
+    twin = tmp_path / "twin.xml"
+    twin.write_text(record_path.read_text(encoding="utf-8") + "<!-- a copy -->\n", "utf-8")
+    # in one load: the second file is refused, naming the first
+    r = run("load", str(record_path), str(twin), "--store", str(store_dir))
+    assert r.exit_code == 1
+    assert f"{twin}: failed: refused: it gives the document" in r.output
+    assert f"which {record_path} also gives in this load" in r.output
+    assert "1 loaded" in r.output and "1 failed" in r.output
+    # in a later load, against the file the document came from: the same refusal
+    r = run("load", str(twin), "--store", str(store_dir))
+    assert r.exit_code == 1
+    assert "already in the store from calais-2014-07-10.xml" in r.output
+    assert "archive remove calais-2014-07-10" in r.output
+    [doc] = json.loads(run("list", "--store", str(store_dir), "--format", "json").output)
+    assert doc["source"] == "calais-2014-07-10.xml"  # untouched
+    # the same through the Python API (every command that loads goes through it)
+    from archive.rdf.extract import extract_file
+    from archive.store import open_store
+
+    with open_store(store_dir) as store:
+        [result] = store.load(extract_file(twin).documents)
+    assert result.outcome.value == "failed" and "already in the store" in (result.error or "")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["stats"], ["query", "entity", "-p", "entity=org/x"], ["export"], ["describe"]],
+)
+def test_reading_commands_never_write(command, loaded: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run(*command, "--store", str(empty))
+    assert r.exit_code == 2 and "an empty folder at" in r.stderr
+    assert list(empty.iterdir()) == []  # no database created there
+    before = {f.name: (f.stat().st_mtime_ns, f.stat().st_size) for f in loaded.iterdir()}
+    r = run(*command, "--store", str(loaded))
+    assert r.exit_code == 0, r.stderr
+    after = {f.name: (f.stat().st_mtime_ns, f.stat().st_size) for f in loaded.iterdir()}
+    assert after == before  # not a byte of the store's folder changed
+
+
+def test_stats_keeps_the_latest_date_when_a_document_is_undated(store_dir: Path) -> None:
+    from archive.store import open_store
+
+    from .synthetic import Letter, build
+
+    undated = build(Letter("undated", "Undated", "2015"))
+    undated.date = None
+    with open_store(store_dir) as store:
+        store.load(
+            [
+                build(Letter("early", "Early", "2011-02-03")),
+                undated,
+                build(Letter("late", "Late", "2019-12")),
+            ]
+        )
+    stats = json.loads(run("stats", "--store", str(store_dir), "--format", "json").output)
+    assert (stats["earliest"], stats["latest"], stats["undated"]) == ("2011-02-03", "2019-12", 1)
+
+
+def test_export_streams_to_a_file_atomically(loaded: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dump.nq"
+    out.write_text("old")
+    r = run("export", "--store", str(loaded), "--include-internal", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    quads = list(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
+    graphs = {type(q.graph_name).__name__ for q in quads}
+    assert graphs == {"NamedNode", "DefaultGraph"}  # documents, the store's graphs, merged
+    assert not list(tmp_path.glob(".dump.nq.*"))  # no temporary file left

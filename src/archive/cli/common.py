@@ -9,23 +9,50 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.text import Text
 
 from archive.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
-# markup=False: messages carry rule ids such as [refs.dangling] and user data with brackets.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+class _ErrConsole:
+    """The stderr console, made on first use: rich costs a tenth of a second to import, which
+    a command that prints nothing to stderr (a valid record) should not pay."""
+
+    _console: Console | None = None
+
+    @property
+    def real(self) -> Console:
+        """The rich Console itself (for APIs that need one, such as a progress bar)."""
+        if self._console is None:
+            from rich.console import Console
+
+            # markup=False: messages carry rule ids such as [refs.dangling] and user data with
+            # brackets.
+            type(self)._console = Console(
+                stderr=True, highlight=False, soft_wrap=True, markup=False
+            )
+        return self._console  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+err_console: Any = _ErrConsole()
 
 
 def error_text(message: str) -> Text:
+    from rich.text import Text
+
     return Text.assemble(("error:", "bold red"), " ", message)
 
 
@@ -90,6 +117,35 @@ level_option = click.option(
     help="Conformance level: project (the archive's customisation, strict; the default), tei "
     "(any valid TEI P5) or cmif (CMIF 1.1); default $ARCHIVE_LEVEL, else project.",
 )
+
+
+def shapes_options(func: F) -> F:
+    """``--shapes FILE_OR_DIR`` (repeatable) and ``--shapes-only``, on every validating command."""
+    func = click.option(
+        "--shapes-only",
+        is_flag=True,
+        help="Validate with the --shapes given instead of the project's shapes.",
+    )(func)
+    return click.option(
+        "--shapes",
+        "shapes_paths",
+        multiple=True,
+        metavar="FILE_OR_DIR",
+        help="SHACL shapes of your own (Turtle, N-Triples, JSON-LD, RDF/XML; a folder: every "
+        "such file in it), added to the project's shapes; repeatable.",
+    )(func)
+
+
+def load_user_shapes(paths: tuple[str, ...], only: bool) -> Any:
+    """The shapes the options ask for, checked before any file is validated (a mistake in them
+    is an error with its file and line, exit code 2); None for the project's alone."""
+    if only and not paths:
+        fail("--shapes-only needs at least one --shapes FILE_OR_DIR")
+    if not paths:
+        return None
+    from archive.shacl.shapesfile import load_shapes
+
+    return load_shapes(paths, with_project=not only)
 
 
 def existing_paths(paths: tuple[str, ...]) -> list[Path]:

@@ -1,6 +1,6 @@
-"""``archive deposit``: a submission package (BagIt 1.0) that a digital library accepts.
+"""``archive deposit``: the submission package a digital library accepts (``--target``).
 
-Package validation lives behind ``archive validate`` (it accepts bags as well as TEI files).
+Package validation lives behind ``archive validate`` (it accepts packages as well as TEI files).
 """
 
 from __future__ import annotations
@@ -17,14 +17,27 @@ from archive.cli.common import (
     error_text,
     guarded,
     level_option,
+    load_user_shapes,
+    shapes_options,
     tei_files,
 )
 
 COMMANDS: list[click.Command] = []
 
 
+TARGET_NAMES = ["bagit", "archivematica", "dspace", "dspace-sword", "eark"]
+
+
 @click.command("deposit")
 @click.argument("tei", nargs=-1, required=True, metavar="TEI...")
+@click.option(
+    "--target",
+    type=click.Choice(TARGET_NAMES),
+    default="bagit",
+    show_default=True,
+    help="The system to deposit in: the archive's BagIt package, an Archivematica transfer, a "
+    "DSpace Simple Archive Format folder or SWORD package, or an E-ARK SIP.",
+)
 @click.option(
     "--out",
     "-o",
@@ -54,6 +67,11 @@ COMMANDS: list[click.Command] = []
     help="Source-Organization of the bag (repeatable); default: the TEI publisher(s).",
 )
 @click.option(
+    "--contact-email",
+    metavar="EMAIL",
+    help="The depositor's contact (bag-info Contact-Email, the crate's contactPoint).",
+)
+@click.option(
     "--group-identifier",
     metavar="URI",
     help="Bag-Group-Identifier; default: the base URI of the archive.",
@@ -73,10 +91,12 @@ COMMANDS: list[click.Command] = []
     help="How to print the result.",
 )
 @level_option
+@shapes_options
 @base_option
 @guarded
 def deposit(
     tei: tuple[str, ...],
+    target: str,
     out: str,
     as_zip: bool,
     as_tar: bool,
@@ -84,17 +104,22 @@ def deposit(
     force: bool,
     allow_invalid: bool,
     source_organization: tuple[str, ...],
+    contact_email: str | None,
     group_identifier: str | None,
     profile_path: str | None,
     output_format: str,
     level: str | None,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     base: str | None,
 ) -> None:
-    """Validate TEI records and write one submission package (BagIt 1.0) for a digital library.
+    """Validate TEI records and write one submission package for a digital library.
 
-    The package holds the TEI, its RDF (Turtle, JSON-LD, N-Quads), the shapes and ontology, the
-    validation report, METS (Dublin Core, TEI header, PREMIS 3) and RO-Crate metadata, and it
-    declares the archive's BagIt profile. Check a package with: archive validate PACKAGE
+    By default (--target bagit) a BagIt 1.0 bag holding the TEI, its RDF (Turtle, JSON-LD,
+    N-Quads), the shapes and ontology, the validation report, METS (Dublin Core, TEI header,
+    PREMIS 3) and RO-Crate metadata, declaring the archive's BagIt profile. Other targets lay the
+    same validated files out as Archivematica, DSpace or E-ARK expect. Check a package with:
+    archive validate PACKAGE
     """
     from archive.deposit.build import RecordsInvalid, build_package
     from archive.deposit.profile import load_profile
@@ -104,20 +129,24 @@ def deposit(
         raise UsageError("choose one of --zip and --tar")
     fmt = "zip" if as_zip else "tar" if as_tar else None
     paths = tei_files(tei)
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     profile = load_profile(Path(profile_path)) if profile_path else None
     try:
         result = build_package(
             paths,
             Path(out),
+            target=target,
             fmt=fmt,
             when=when,
             force=force,
             allow_invalid=allow_invalid,
             base=base,
             source_organizations=source_organization,
+            contact_email=contact_email,
             group_identifier=group_identifier,
             profile=profile,
             level=level,
+            shapes=shapes,
         )
     except RecordsInvalid as exc:
         if output_format == "json":
@@ -136,9 +165,12 @@ def deposit(
             json.dumps(
                 {
                     "package": str(result.path),
+                    "target": result.target,
+                    "identifier": result.identifier,
                     "format": result.format,
                     "profile": result.profile,
-                    "payload_oxum": result.oxum,
+                    "payload_oxum": result.oxum or None,
+                    "summary": result.summary,
                     "files": [f"data/{f}" for f in result.files],
                     "invalid_records": result.invalid,
                     "report": result.report.to_dict(),
@@ -150,8 +182,12 @@ def deposit(
         return
     counts = result.report.counts
     records = len(result.report.files)
-    click.echo(f"wrote {result.path} ({result.format}, BagIt 1.0, profile {result.profile})")
-    click.echo(f"  payload: {len(result.files)} files, Payload-Oxum {result.oxum}")
+    if result.target == "bagit":
+        click.echo(f"wrote {result.path} ({result.format}, BagIt 1.0, profile {result.profile})")
+        click.echo(f"  payload: {len(result.files)} files, Payload-Oxum {result.oxum}")
+    else:
+        click.echo(f"wrote {result.path} ({result.format}, {TARGET_LABELS[result.target]})")
+        click.echo(f"  package {result.identifier}: {result.summary}")
     click.echo(
         f"  records: {records - len(result.invalid)} valid, {len(result.invalid)} invalid "
         f"({counts['error']} error(s), {counts['warning']} warning(s))"
@@ -164,5 +200,12 @@ def deposit(
             highlight=False,
         )
 
+
+TARGET_LABELS = {
+    "archivematica": "Archivematica transfer",
+    "dspace": "DSpace Simple Archive Format",
+    "dspace-sword": "DSpace SWORD v2 METS package",
+    "eark": "E-ARK SIP",
+}
 
 COMMANDS.append(deposit)

@@ -8,18 +8,12 @@ from pathlib import Path
 import click
 
 from archive.cli.common import err_console, fail, guarded
-from archive.synth.generate import (
-    GENERATOR,
-    MANIFEST,
-    MAX_DOCUMENTS,
-    file_name,
-    iter_corpus,
-    read_manifest,
-)
 
 
 def _check_out(out: Path, seed: int, start: int, force: bool) -> None:
     """Refuse to mix a corpus into a folder that holds something else (exit 2)."""
+    from archive.synth.generate import GENERATOR, MANIFEST, read_manifest
+
     if out.exists() and not out.is_dir():
         fail(f"output path exists and is not a folder: {out}")
     if not out.exists():
@@ -89,6 +83,8 @@ def generate(n: int, seed: int, out: Path, start: int, force: bool, quiet: bool)
     Letter i depends only on i and the seed, so a corpus of 1,000 is the first 1,000 letters
     of a corpus of 10,000. Letters cite only earlier letters. See docs/synthetic.md.
     """
+    from archive.synth.generate import MANIFEST, MAX_DOCUMENTS, file_name, iter_corpus
+
     if not 0 <= n <= MAX_DOCUMENTS:
         fail(f"N must be from 0 to {MAX_DOCUMENTS:,}, not {n}")
     if seed < 0:

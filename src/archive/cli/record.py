@@ -6,7 +6,6 @@ import json
 import sys
 
 import click
-from rdflib import Graph
 
 from archive.cli.common import (
     EXIT_ERROR,
@@ -18,6 +17,8 @@ from archive.cli.common import (
     fail,
     guarded,
     level_option,
+    load_user_shapes,
+    shapes_options,
     tei_files,
     write_output,
 )
@@ -38,13 +39,20 @@ from archive.findings import Report
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL layer (faster, less complete).")
 @click.option(
     "--show",
-    type=click.Choice(["error", "warning", "info"]),
+    type=click.Choice(["error", "warning", "info", "all"]),
     default="info",
     show_default=True,
     help="In the text report, list findings of this severity and above (the counts and the "
-    "verdict always cover every finding).",
+    "verdict always cover every finding); all: every finding with the echoes of each mistake "
+    "in other layers.",
 )
 @level_option
+@click.option(
+    "--target",
+    type=click.Choice(["bagit", "archivematica", "dspace", "dspace-sword", "eark"]),
+    help="Check packages by the rules of this system (default: the one their layout shows).",
+)
+@shapes_options
 @base_option
 @guarded
 def validate(
@@ -54,7 +62,10 @@ def validate(
     no_shacl: bool,
     show: str,
     level: str | None,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     base: str | None,
+    target: str | None = None,
 ) -> None:
     """Validate TEI files, folders of them, or deposit packages, through every layer.
 
@@ -67,6 +78,7 @@ def validate(
     resolved = existing_paths(paths)
     if fmt == "shacl" and no_shacl:
         fail("--format shacl needs the SHACL layer; drop --no-shacl")
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     progress = _progress() if sys.stderr.isatty() else None
     report = validate_paths(
         resolved,
@@ -75,6 +87,8 @@ def validate(
         w3c_report=fmt == "shacl",
         on_file=(lambda r: progress(r.label)) if progress else None,
         level=level,
+        target=target,
+        shapes=shapes,
     )
     if not report.files:
         fail("no TEI files (*.xml, *.tei) or deposit packages in the paths given")
@@ -85,7 +99,10 @@ def validate(
     else:
         from archive.findings import Severity
 
-        write_output(report.to_text(Severity(show)), output)
+        if show == "all":
+            write_output(report.to_text(Severity.INFO, echoes=True), output)
+        else:
+            write_output(report.to_text(Severity(show)), output)
     raise SystemExit(report.exit_code)
 
 
@@ -103,25 +120,9 @@ def _progress():
 
 def _w3c_report(report: Report) -> str:
     """One W3C validation report for all files; files that never reached SHACL are noted."""
-    from archive.rdf.namespaces import SH, bind_all
+    from archive.shacl.report import merge_reports
 
-    g = Graph()
-    bind_all(g)
-    for text in report.shacl_reports.values():
-        g.parse(data=text, format="turtle")
-    reports = list(g.subjects(predicate=None, object=SH.ValidationReport))
-    if len(reports) > 1:  # merge into one sh:ValidationReport
-        from rdflib import BNode, Literal
-        from rdflib.namespace import RDF
-
-        merged = BNode()
-        conforms = all(bool(g.value(r, SH.conforms).toPython()) for r in reports)
-        for r in reports:
-            for res in list(g.objects(r, SH.result)):
-                g.add((merged, SH.result, res))
-            g.remove((r, None, None))
-        g.add((merged, RDF.type, SH.ValidationReport))
-        g.add((merged, SH.conforms, Literal(conforms)))
+    merged = merge_reports(report.shacl_reports[f] for f in sorted(report.shacl_reports))
     missing = [f for f in report.files if f not in report.shacl_reports]
     if missing:
         err_console.print(
@@ -129,9 +130,7 @@ def _w3c_report(report: Report) -> str:
             + ", ".join(missing[:5])
             + (" …" if len(missing) > 5 else "")
         )
-    from archive.rdf.serialize import canonical_turtle
-
-    return canonical_turtle(g.serialize(format="turtle")).decode("utf-8")
+    return merged
 
 
 @click.command()

@@ -25,6 +25,8 @@ from archive.cli.common import (
     fail,
     guarded,
     level_option,
+    load_user_shapes,
+    shapes_options,
     tei_files,
     write_output,
 )
@@ -98,10 +100,40 @@ def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def open_from(opts: dict[str, Any], create: bool = False):
+# --- the search index beside the store (issue 12): a small hook after load, remove, reindex ---
+
+search_index_option = click.option(
+    "--search-index",
+    envvar="ARCHIVE_SEARCH_INDEX",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The search index kept beside the store (default: STORE.search.sqlite beside an "
+    "embedded store; a file per endpoint in the user's data folder for a server).",
+)
+
+
+def keep_search_index(action: Callable[[], object], what: str) -> None:
+    """Run one search-index update; a failure is a warning (the store is already written)."""
+    try:
+        action()
+    except Exception as exc:  # the store's work is done: never fail the command for this
+        err_console.print(
+            f"warning: the search index could not be updated after {what} ({exc}); "
+            "run `archive reindex`"
+        )
+
+
+def open_from(opts: dict[str, Any], create: bool = False, read: bool = False):
     """The store the options name. Only ``load`` creates an embedded store: a mistyped
-    ``--store`` given to a reading command must not answer with a new, empty store."""
+    ``--store`` given to another command must not answer with a new, empty store.
+
+    ``read``: a reading command. It opens an embedded store read-only (nothing is written to
+    its folder), and refuses a store that an interruption left unfinished, saying what to
+    run; a writing command repairs such a store first, and says what it did.
+    """
+    from archive.errors import StoreNeedsRepair
     from archive.store import default_store_path, open_store
+    from archive.store.embedded import is_store
 
     store_path = opts.pop("store_path", None)
     endpoint = opts.pop("endpoint", None)
@@ -118,13 +150,33 @@ def open_from(opts: dict[str, Any], create: bool = False):
         endpoint, store_path = _command_line_wins(endpoint, store_path)
     if not endpoint:
         path = store_path or default_store_path()
-        if not create and not path.exists():
-            fail(f"no store at {path}: `archive load` creates one")
-        return open_store(path, base=base)
-    password = os.environ.get("ARCHIVE_ENDPOINT_PASSWORD")
-    if password:
-        remote["password"] = password
-    return open_store(endpoint=endpoint, base=base, **remote)
+        if not create and not is_store(path):
+            what = "an empty folder" if path.is_dir() and not any(path.iterdir()) else "no store"
+            if path.exists() and what == "no store":
+                what = "a folder that holds no store"
+            fail(f"{what} at {path}: `archive load` creates a store")
+        store = open_store(path, base=base, read_only=read)
+        repair = f"archive repair --store {path}"
+    else:
+        password = os.environ.get("ARCHIVE_ENDPOINT_PASSWORD")
+        if password:
+            remote["password"] = password
+        store = open_store(endpoint=endpoint, base=base, **remote)
+        repair = f"archive repair --endpoint {endpoint}"
+    if read:
+        try:
+            store.check_ready()
+        except StoreNeedsRepair as exc:
+            store.close()
+            fail(f"{exc}; run `{repair}` (a load or a removal repairs it first, too)")
+    return store
+
+
+def print_notes(store: Any) -> None:
+    """What the store repaired before a writing command did its work."""
+    for note in store.notes:
+        err_console.print(f"note: {note}")
+    store.notes = []
 
 
 def _command_line_wins(endpoint: str, store_path: Path) -> tuple[str | None, Path | None]:
@@ -168,9 +220,9 @@ def _stdout_is_terminal() -> bool:
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=100,
-    show_default=True,
-    help="Documents per transaction.",
+    default=None,
+    help="Documents per write: per transaction, and per bulk write of new documents into "
+    "the embedded store (default: 100 and 500).",
 )
 @click.option(
     "--atomic", is_flag=True, help="All documents in one transaction: all are loaded, or none."
@@ -190,18 +242,23 @@ def _stdout_is_terminal() -> bool:
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @level_option
+@search_index_option
+@shapes_options
 @guarded
 def load_cmd(
     paths: tuple[str, ...],
     allow_invalid: bool,
     force: bool,
     jobs: int | None,
-    batch_size: int,
+    batch_size: int | None,
     atomic: bool,
     bulk: bool | None,
     fmt: str,
     quiet: bool,
     level: str | None,
+    search_index: Path | None,
+    shapes_paths: tuple[str, ...],
+    shapes_only: bool,
     **opts: Any,
 ) -> None:
     """Validate, extract and load TEI files (or folders of them), one named graph each.
@@ -218,9 +275,11 @@ def load_cmd(
         TimeRemainingColumn,
     )
 
-    from archive.store.ingest import ingest
+    from archive.store.ingest import distinct_files, ingest
 
     files = tei_files(paths)
+    total = len(distinct_files(files))
+    shapes = load_user_shapes(shapes_paths, shapes_only)
     store = open_from(opts, create=True)
     if bulk and store.backend != "embedded":
         store.close()
@@ -230,12 +289,12 @@ def load_cmd(
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console.real,
         transient=True,
         disable=quiet or not err_console.is_terminal,
     )
     with progress:
-        task = progress.add_task("loading", total=len(files))
+        task = progress.add_task("loading", total=total)
         try:
             report = ingest(
                 files,
@@ -248,6 +307,12 @@ def load_cmd(
                 bulk=bulk,
                 on_file=lambda: progress.advance(task),
                 level=level,
+                shapes=shapes,
+            )
+            from archive.store.search import update_after_load  # issue 12: search index
+
+            keep_search_index(
+                lambda: update_after_load(store, report.results, search_index), "the load"
             )
         finally:
             store.close()
@@ -261,9 +326,14 @@ def load_cmd(
             "documents": counts,
             "invalid_files": [i.to_dict() for i in report.invalid],
             "failed_documents": [r.to_dict() for r in report.failed],
+            "interrupted": report.interrupted,
+            "not_attempted": report.not_attempted,
+            "repaired": report.notes,
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
+        for note in report.notes:
+            err_console.print(f"note: {note}")
         for i in report.invalid:
             note = " (loaded anyway: --allow-invalid)" if i.loaded else ""
             click.echo(f"{i.source}: {i.summary()}{note}")
@@ -275,6 +345,11 @@ def load_cmd(
             f"{len(report.rejected)} file(s) not loaded; {report.files} file(s) in "
             f"{report.seconds:.1f} s into {store.location}"
         )
+        if report.interrupted:
+            click.echo(
+                f"interrupted: {report.not_attempted} file(s) not attempted; every document "
+                "loaded is whole. Run the same command again to load the rest."
+            )
         click.echo(_level_line(report.level))
     raise SystemExit(report.exit_code)
 
@@ -291,16 +366,32 @@ def _level_line(level: str) -> str:
 @click.command("remove")
 @click.argument("documents", nargs=-1, required=True, metavar="DOCUMENT...")
 @store_options
+@search_index_option
 @guarded
-def remove_cmd(documents: tuple[str, ...], **opts: Any) -> None:
-    """Remove documents (by slug, document URI or graph URI) with their graphs."""
+def remove_cmd(documents: tuple[str, ...], search_index: Path | None, **opts: Any) -> None:
+    """Remove documents (by slug, document URI or graph URI) with their graphs.
+
+    Each leaves a tombstone (document, slug, graph, when it was removed) for harvesters; loading
+    the document again clears it.
+    """
+    from archive.store.search import update_after_remove  # issue 12: search index
+
     with open_from(opts) as store:
+        store.repair()
+        print_notes(store)
         missing = [d for d in documents if store.find(d) is None]
         if missing:
             fail(f"not in the store: {', '.join(missing)} (nothing was removed)")
-        for ref in documents:
-            info = store.remove(ref)
-            click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+        removed = []
+        try:
+            for ref in documents:
+                info = store.remove(ref)
+                removed.append(info.graph)
+                click.echo(f"removed {info.slug or info.graph} ({info.triples} triples)")
+        finally:
+            keep_search_index(
+                lambda: update_after_remove(store, removed, search_index), "the removal"
+            )
 
 
 @click.command("list")
@@ -315,10 +406,21 @@ def remove_cmd(documents: tuple[str, ...], **opts: Any) -> None:
 @guarded
 def list_cmd(fmt: str | None, **opts: Any) -> None:
     """The documents in the store, with their dates and triple counts."""
-    with open_from(opts) as store:
+    with open_from(opts, read=True) as store:
         docs = store.documents()
     fmt = fmt or ("table" if _stdout_is_terminal() else "tsv")
-    columns = ["slug", "date", "triples", "title", "loaded", "sha256", "document", "graph"]
+    columns = [
+        "slug",
+        "date",
+        "triples",
+        "title",
+        "loaded",
+        "created",
+        "sha256",
+        "document",
+        "graph",
+        "source",
+    ]
     if fmt == "json":
         click.echo(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
         return
@@ -351,18 +453,19 @@ def list_cmd(fmt: str | None, **opts: Any) -> None:
 @click.option(
     "--check",
     is_flag=True,
-    help="Also recompute the co-signatory index from the documents and compare "
-    "(slow on large stores); exit 1 if it is out of step.",
+    help="Also recompute the count indexes and the merged graph from the documents and "
+    "compare (slow on large stores); exit 1 if one is out of step.",
 )
 @guarded
 def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
     """Figures about the store: documents, triples, graphs, index, size."""
-    with open_from(opts) as store:
+    with open_from(opts, read=True) as store:
         stats = store.stats()
         data = stats.to_dict()
         in_step = None
         if check:
             steps = store.indexes_in_step()
+            steps["merged graph"] = store.merged_in_step()
             in_step = all(steps.values())
             data["indexes_in_step"] = steps
     if fmt == "json":
@@ -373,11 +476,15 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
             "backend": "backend",
             "documents": "documents",
             "document_triples": "triples in documents",
+            "merged_triples": "triples in the merged graph",
             "quads": "quads (all graphs)",
             "graphs": "named graphs",
             "cosignatory_pairs": "co-signatory pairs",
+            "tombstones": "removed (tombstones)",
+            "merged_graph": "merged graph",
             "earliest": "earliest document",
             "latest": "latest document",
+            "undated": "undated documents",
             "last_loaded": "last loaded",
             "disk_bytes": "size on disk",
             "indexes_in_step": "indexes in step",
@@ -385,21 +492,49 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
         for key, value in data.items():
             if key == "disk_bytes":
                 value = f"{value / 1e6:.1f} MB"
-            click.echo(f"{labels.get(key, key) + ':':28s}{value}")
+            click.echo(f"{labels.get(key, key) + ':':30s}{value}")
     if in_step is False:
-        err_console.print("an index is out of step with the documents: run `archive reindex`")
+        err_console.print(
+            "an index or the merged graph is out of step with the documents: run `archive reindex`"
+        )
         raise SystemExit(EXIT_INVALID)
 
 
 @click.command("reindex")
 @store_options
+@search_index_option
 @guarded
-def reindex_cmd(**opts: Any) -> None:
-    """Recompute the count indexes (co-signatories, addressee-years) from the documents."""
+def reindex_cmd(search_index: Path | None, **opts: Any) -> None:
+    """Recompute the count indexes (co-signatories, addressee-years), the merged graph and the
+    search index from the documents."""
+    from archive.store.search import index_path, rebuild_index  # issue 12: search index
+
     with open_from(opts) as store:
+        store.repair()
+        print_notes(store)
         sizes = store.rebuild_index()
-    for name, n in sizes.items():
-        click.echo(f"{name} index rebuilt: {n} keys")
+        merged = store.rebuild_merged()
+        for name, n in sizes.items():
+            click.echo(f"{name} index rebuilt: {n} keys")
+        click.echo(f"merged graph rebuilt: {merged} triples")
+        counts = rebuild_index(store, search_index)
+        click.echo(f"search index rebuilt: {counts} ({index_path(store, search_index)})")
+
+
+@click.command("repair")
+@store_options
+@guarded
+def repair_cmd(**opts: Any) -> None:
+    """Finish what an interrupted load or rebuild left, and upgrade a store written by an
+    earlier version; says what it did. Documents already written are kept (each is whole)."""
+    with open_from(opts) as store:
+        health = store.health()
+        done = store.repair()
+        location = store.location
+    for line in done:
+        click.echo(line)
+    if health.ok:
+        click.echo(f"nothing to repair: the store at {location} is consistent")
 
 
 # --- export, describe ----------------------------------------------------------------------------
@@ -415,23 +550,28 @@ def reindex_cmd(**opts: Any) -> None:
     show_default=True,
 )
 @click.option("--graph", "-g", metavar="G", help="One graph: a document slug or a graph URI.")
-@click.option("--include-internal", is_flag=True, help="Also the store's catalog and index graphs.")
+@click.option(
+    "--include-internal",
+    is_flag=True,
+    help="Also the store's own graphs (catalog, tombstones, indexes) and the merged graph.",
+)
 @click.option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")
 @guarded
 def export_cmd(
     fmt: str, graph: str | None, include_internal: bool, output: str | None, **opts: Any
 ) -> None:
-    """Export the documents' graphs (or one of them) as RDF."""
-    from archive.fsutil import atomic_write
+    """Export the documents' graphs (or one of them) as RDF, streamed: memory stays flat
+    whatever the size of the store."""
+    from archive.fsutil import atomic_writer
 
-    with open_from(opts) as store:
-        buf = io.BytesIO()
-        n = store.export(buf, fmt, graph=graph, include_internal=include_internal)
-    if output and output != "-":
-        atomic_write(Path(output), buf.getvalue())
-        err_console.print(f"{n} statements written to {output}")
-    else:
-        sys.stdout.buffer.write(buf.getvalue())
+    with open_from(opts, read=True) as store:
+        if output and output != "-":
+            with atomic_writer(Path(output)) as fh:
+                n = store.export(fh, fmt, graph=graph, include_internal=include_internal)
+            err_console.print(f"{n} statements written to {output}")
+        else:
+            store.export(sys.stdout.buffer, fmt, graph=graph, include_internal=include_internal)
+            sys.stdout.buffer.flush()
 
 
 @click.command("describe")
@@ -468,7 +608,7 @@ def describe_cmd(
     """A VoID + DCAT description of the store."""
     from archive.store.describe import DEFAULT_TITLE, DescribeOptions, describe
 
-    with open_from(opts) as store:
+    with open_from(opts, read=True) as store:
         graph = describe(
             store,
             DescribeOptions(title or DEFAULT_TITLE, license_, endpoint_url, download_url, subsets),
@@ -549,7 +689,7 @@ def query_cmd(
     if show:
         click.echo(q.bind_parameters(saved.text, bound))
         return
-    with open_from(opts) as store:
+    with open_from(opts, read=True) as store:
         result = store.query(saved.text, bound)
     if fmt is None and result.kind == "graph":
         fmt = "turtle"
@@ -597,6 +737,7 @@ COMMANDS: list[click.Command] = [
     describe_cmd,
     query_cmd,
     reindex_cmd,
+    repair_cmd,
 ]
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "StoreError"]

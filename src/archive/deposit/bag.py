@@ -23,7 +23,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -85,7 +85,7 @@ class Limits:
     max_members: int = 100_000  # files, folders and links in the package
     max_total_bytes: int = 4 << 30  # uncompressed bytes in the package, and bytes read
     max_ratio: int = 200  # compression ratio of one zip member (checked above 1 MiB)
-    max_manifest_bytes: int = 32 << 20  # one manifest file
+    max_manifest_bytes: int = 1 << 30  # one manifest file (read as a stream, line by line)
     max_tag_bytes: int = 1 << 20  # bagit.txt, bag-info.txt and other small tag files
 
     @classmethod
@@ -467,6 +467,20 @@ def _single_base(names: list[str]) -> str | None:
     return None
 
 
+def _layout_finding(src: BagSource, flat: bool) -> Finding:
+    """RFC 8493 §4: a serialised bag MUST unpack to a single base directory that holds the bag."""
+    where = (
+        "the bag's files sit at the top of the archive"
+        if flat
+        else "the archive does not unpack to a single folder"
+    )
+    return src.finding(
+        "bag.serialization-layout",
+        f"{where}: RFC 8493 §4 requires a serialised bag to unpack to one base directory that "
+        "holds the bag; the bag is read from the top of the archive",
+    )
+
+
 def _zip_declared_count(path: Path) -> int | None:
     """Entry count from the end-of-central-directory record, read before zipfile lists them."""
     size = path.stat().st_size
@@ -488,7 +502,9 @@ def _zip_declared_count(path: Path) -> int | None:
 class ZipSource(BagSource):
     kind = "zip"
 
-    def __init__(self, path: Path, limits: Limits, display: str | None = None) -> None:
+    def __init__(
+        self, path: Path, limits: Limits, display: str | None = None, flat: bool = False
+    ) -> None:
         super().__init__(path, limits)
         self.display = display or str(path)
         declared = _zip_declared_count(path)
@@ -504,26 +520,10 @@ class ZipSource(BagSource):
             raise PackageUnreadable(f"{path}: not a readable zip file ({exc})") from None
         infos = self.zf.infolist()
         names = [i.filename for i in infos]
-        self.base = _single_base(names)
+        self.base = "" if flat else _single_base(names)
         if self.base is None:
-            if "bagit.txt" in names:
-                self.base = ""
-                self.findings.append(
-                    self.finding(
-                        "bag.serialization-layout",
-                        "the bag's files sit at the top of the archive; RFC 8493 §4 wants one "
-                        "base folder that holds the bag",
-                        severity=Severity.WARNING,
-                    )
-                )
-            else:
-                self.base = ""
-                self.findings.append(
-                    self.finding(
-                        "bag.serialization-layout",
-                        "the archive does not unpack to a single bag folder (RFC 8493 §4)",
-                    )
-                )
+            self.base = ""
+            self.findings.append(_layout_finding(self, "bagit.txt" in names))
         self._infos: dict[str, zipfile.ZipInfo] = {}
         total = 0
         prefix = f"{self.base}/" if self.base else ""
@@ -570,7 +570,9 @@ class ZipSource(BagSource):
 class TarSource(BagSource):
     kind = "tar"
 
-    def __init__(self, path: Path, limits: Limits, display: str | None = None) -> None:
+    def __init__(
+        self, path: Path, limits: Limits, display: str | None = None, flat: bool = False
+    ) -> None:
         super().__init__(path, limits)
         self.display = display or str(path)
         try:
@@ -591,20 +593,10 @@ class TarSource(BagSource):
         except tarfile.TarError as exc:
             raise PackageUnreadable(f"{path}: damaged tar file ({exc})") from None
         names = [self._clean(ti.name) for ti in infos]
-        self.base = _single_base(names)
+        self.base = "" if flat else _single_base(names)
         if self.base is None:
             self.base = ""
-            ok = "bagit.txt" in names
-            self.findings.append(
-                self.finding(
-                    "bag.serialization-layout",
-                    "the bag's files sit at the top of the archive; RFC 8493 §4 wants one base "
-                    "folder that holds the bag"
-                    if ok
-                    else "the archive does not unpack to a single bag folder (RFC 8493 §4)",
-                    severity=Severity.WARNING if ok else Severity.ERROR,
-                )
-            )
+            self.findings.append(_layout_finding(self, "bagit.txt" in names))
         prefix = f"{self.base}/" if self.base else ""
         self._infos: dict[str, tarfile.TarInfo] = {}
         total = 0
@@ -651,8 +643,13 @@ class TarSource(BagSource):
         self.tf.close()
 
 
-def open_source(path: Path, limits: Limits | None = None, display: str | None = None) -> BagSource:
-    """Open a bag folder, a ``.zip`` or a ``.tar`` for reading."""
+def open_source(
+    path: Path, limits: Limits | None = None, display: str | None = None, flat: bool = False
+) -> BagSource:
+    """Open a bag folder, a ``.zip`` or a ``.tar`` for reading.
+
+    ``flat``: the archive's members are the package itself (a SWORD zip), not one base folder.
+    """
     limits = limits or Limits.from_env()
     if path.is_dir():
         src: BagSource = FolderSource(path, limits)
@@ -662,490 +659,11 @@ def open_source(path: Path, limits: Limits | None = None, display: str | None = 
     if not path.is_file():
         raise PackageUnreadable(f"no such package: {path}")
     if zipfile.is_zipfile(path):
-        return ZipSource(path, limits, display)
+        return ZipSource(path, limits, display, flat)
     try:
         is_tar = tarfile.is_tarfile(path)
     except OSError:
         is_tar = False
     if is_tar:
-        return TarSource(path, limits, display)
+        return TarSource(path, limits, display, flat)
     raise PackageUnreadable(f"{path}: not a bag folder, a zip or a tar")
-
-
-# --------------------------------------------------------------------------- checking
-
-
-@dataclass
-class BagContents:
-    """What a bag declares, as read; ``findings`` says what is wrong with it (all of it)."""
-
-    version: str | None = None
-    encoding: str | None = None
-    info: list[tuple[str, str, int]] = field(default_factory=list)  # label, value, line
-    manifests: dict[str, dict[str, str]] = field(default_factory=dict)  # payload manifests
-    tagmanifests: dict[str, dict[str, str]] = field(default_factory=dict)
-    payload: list[str] = field(default_factory=list)  # files under data/
-    tagfiles: list[str] = field(default_factory=list)  # files outside data/
-    findings: list[Finding] = field(default_factory=list)
-    checked: dict[str, bool] = field(default_factory=dict)  # payload file -> fixity verified
-
-    def info_values(self, label: str) -> list[str]:
-        return [v for k, v, _ in self.info if k == label]
-
-
-def parse_tag_file(text: str) -> tuple[list[tuple[str, str, int]], list[tuple[int, str]]]:
-    """``label: value`` lines with folding (RFC 8493 §2.2.2): tags and malformed lines."""
-    tags: list[tuple[str, str, int]] = []
-    bad: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            bad.append((number, "empty line"))
-            continue
-        if line[0] in " \t":
-            if tags:
-                label, value, at = tags[-1]
-                tags[-1] = (label, f"{value} {line.strip()}".strip(), at)
-            else:
-                bad.append((number, "continuation line with no tag before it"))
-            continue
-        label, sep, value = line.partition(":")
-        if not sep or not label.strip() or label != label.strip():
-            bad.append((number, f"not a 'Label: value' line: {line[:80]!r}"))
-            continue
-        tags.append((label, value.strip(), number))
-    return tags, bad
-
-
-def _decode(src: BagSource, name: str, data: bytes, out: BagContents) -> str | None:
-    if data.startswith(b"\xef\xbb\xbf"):
-        out.findings.append(
-            src.finding(
-                "bag.tag-file-bom",
-                f"{name} starts with a byte-order mark",
-                name,
-                severity=Severity.WARNING,
-            )
-        )
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        out.findings.append(
-            src.finding("bag.tag-file-encoding", f"{name} is not UTF-8: {exc.reason}", name, line)
-        )
-        return None
-
-
-def _read_bagit_txt(src: BagSource, out: BagContents) -> None:
-    name = "bagit.txt"
-    if src.resolve(name) is None:
-        out.findings.append(
-            src.finding(
-                "bag.bagit-txt-missing",
-                "bagit.txt is missing: without it this is not a bag (RFC 8493 §2.1.1)",
-                name,
-            )
-        )
-        return
-    text = _decode(src, name, src.read(name, src.limits.max_tag_bytes), out)
-    if text is None:
-        return
-    lines = text.splitlines()
-    expected = ["BagIt-Version", "Tag-File-Character-Encoding"]
-    tags, bad = parse_tag_file(text)
-    for number, why in bad:
-        out.findings.append(
-            src.finding("bag.bagit-txt-malformed", f"bagit.txt: {why}", name, number)
-        )
-    labels = [t[0] for t in tags]
-    if labels != expected or len(lines) != 2:
-        out.findings.append(
-            src.finding(
-                "bag.bagit-txt-malformed",
-                "bagit.txt must hold exactly two lines, 'BagIt-Version: M.N' then "
-                f"'Tag-File-Character-Encoding: ENCODING'; found {labels or 'no tags'}",
-                name,
-                1,
-            )
-        )
-    values = {k: (v, n) for k, v, n in tags}
-    if "BagIt-Version" in values:
-        version, number = values["BagIt-Version"]
-        out.version = version
-        if not re.fullmatch(r"\d+\.\d+", version):
-            out.findings.append(
-                src.finding(
-                    "bag.bagit-txt-malformed",
-                    f"BagIt-Version {version!r} is not M.N",
-                    name,
-                    number,
-                    value=version,
-                )
-            )
-        elif version not in ("0.97", "1.0"):
-            out.findings.append(
-                src.finding(
-                    "bag.version-unsupported",
-                    f"BagIt-Version {version} is not one this validator reads (1.0, 0.97)",
-                    name,
-                    number,
-                    value=version,
-                )
-            )
-    if "Tag-File-Character-Encoding" in values:
-        enc, number = values["Tag-File-Character-Encoding"]
-        out.encoding = enc
-        if enc.upper().replace("_", "-") not in ("UTF-8", "UTF8"):
-            out.findings.append(
-                src.finding(
-                    "bag.encoding-unsupported",
-                    f"Tag-File-Character-Encoding {enc!r}: only UTF-8 tag files are read",
-                    name,
-                    number,
-                    value=enc,
-                )
-            )
-
-
-def _read_bag_info(src: BagSource, out: BagContents) -> None:
-    name = "bag-info.txt"
-    if src.resolve(name) is None:
-        return  # optional in RFC 8493; the profile says whether it is required
-    text = _decode(src, name, src.read(name, src.limits.max_tag_bytes), out)
-    if text is None:
-        return
-    tags, bad = parse_tag_file(text)
-    for number, why in bad:
-        out.findings.append(
-            src.finding("bag.bag-info-malformed", f"bag-info.txt: {why}", name, number)
-        )
-    out.info = tags
-
-
-def _read_manifest(
-    src: BagSource, name: str, alg: str, payload: bool, out: BagContents
-) -> dict[str, str] | None:
-    try:
-        data = src.read(name, src.limits.max_manifest_bytes)
-    except LimitExceeded:
-        out.findings.append(
-            src.finding(
-                "bag.manifest-too-large",
-                f"{name} is {src.size(name):,} bytes, over the {src.limits.max_manifest_bytes:,}"
-                "-byte limit for one manifest; it is not read",
-                name,
-            )
-        )
-        return None
-    text = _decode(src, name, data, out)
-    if text is None:
-        return None
-    entries: dict[str, str] = {}
-    width = DIGEST_HEX[alg]
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        m = re.match(r"^(\S+)[ \t]+(.*)$", line)
-        if not m or not m.group(2):
-            out.findings.append(
-                src.finding(
-                    "bag.manifest-malformed",
-                    f"{name}: not a 'checksum  path' line: {line[:80]!r}",
-                    name,
-                    number,
-                )
-            )
-            continue
-        digest, path = m.group(1), decode_path(m.group(2))
-        if not _HEX_RE.match(digest) or len(digest) != width:
-            out.findings.append(
-                src.finding(
-                    "bag.manifest-malformed",
-                    f"{name}: {digest[:80]!r} is not a {alg} checksum ({width} hex digits)",
-                    name,
-                    number,
-                    value=digest[:128],
-                )
-            )
-            continue
-        reason = unsafe_reason(path)
-        if reason:
-            out.findings.append(
-                src.finding(
-                    "bag.unsafe-path",
-                    f"{name}: path {path[:200]!r} refused ({reason}); it is never opened",
-                    name,
-                    number,
-                    value=path[:200],
-                )
-            )
-            continue
-        if payload and not path.startswith("data/"):
-            out.findings.append(
-                src.finding(
-                    "bag.manifest-outside-payload",
-                    f"{name}: {path} is outside data/; a payload manifest lists payload files only",
-                    name,
-                    number,
-                    value=path,
-                )
-            )
-            continue
-        if not payload and path.startswith("data/"):
-            out.findings.append(
-                src.finding(
-                    "bag.tagmanifest-payload",
-                    f"{name}: {path} is a payload file; a tag manifest lists tag files",
-                    name,
-                    number,
-                    severity=Severity.WARNING,
-                    value=path,
-                )
-            )
-        key = _nfc(path)
-        if key in entries:
-            out.findings.append(
-                src.finding(
-                    "bag.duplicate-entry",
-                    f"{name}: {path} is listed more than once",
-                    name,
-                    number,
-                    value=path,
-                )
-            )
-            continue
-        entries[key] = digest.lower()
-    return entries
-
-
-def _manifest_lines(src: BagSource, name: str) -> dict[str, int]:
-    """Line number of each path in a manifest, for locating findings (manifest already read)."""
-    try:
-        text = src.read(name, src.limits.max_manifest_bytes).decode("utf-8", "replace")
-    except (LimitExceeded, KeyError):
-        return {}
-    out = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        m = re.match(r"^\S+[ \t]+(.*)$", line)
-        if m:
-            out.setdefault(_nfc(decode_path(m.group(1))), number)
-    return out
-
-
-def check_bag(src: BagSource, fixity: bool = True) -> BagContents:
-    """Completeness and validity (RFC 8493 §3), reporting every problem, not the first.
-
-    Members named unsafely, links that leave the bag and special files are reported and never
-    read. ``LimitExceeded`` propagates: the caller turns it into a refusal.
-    """
-    out = BagContents()
-    out.findings.extend(src.findings)
-    _read_bagit_txt(src, out)
-    _read_bag_info(src, out)
-
-    files: dict[str, str] = {}  # nfc name -> stored name, for everything readable
-    for name, member in sorted(src.members.items()):
-        if member.kind == "dir":
-            continue
-        if member.kind == "other":
-            if not any(f.value == name or f.file == src.location(name) for f in out.findings):
-                out.findings.append(
-                    src.finding(
-                        "bag.special-file",
-                        f"{name} is not a regular file (device, pipe or socket); it is never read",
-                        name,
-                    )
-                )
-            continue
-        if member.kind == "link":
-            if src.link_escapes(member):
-                out.findings.append(
-                    src.finding(
-                        "bag.unsafe-link",
-                        f"{name} is a link to {member.target!r}, outside the bag; it is never "
-                        "followed",
-                        name,
-                        value=member.target,
-                    )
-                )
-                continue
-            if src.resolve(name) is None:
-                out.findings.append(
-                    src.finding(
-                        "bag.broken-link",
-                        f"{name} is a link to {member.target!r}, which is not a file in the bag",
-                        name,
-                        value=member.target,
-                    )
-                )
-                continue
-            out.findings.append(
-                src.finding(
-                    "bag.link",
-                    f"{name} is a link (to {member.target!r}); links do not survive "
-                    "every transfer, prefer plain files",
-                    name,
-                    severity=Severity.WARNING,
-                )
-            )
-        files[_nfc(name)] = name
-    out.payload = sorted(n for n in files.values() if n.startswith("data/"))
-    out.tagfiles = sorted(n for n in files.values() if not n.startswith("data/"))
-    if not any(n == "data" or n.startswith("data/") for n in src.members):
-        out.findings.append(
-            src.finding("bag.data-missing", "the payload directory data/ is missing", "data")
-        )
-
-    for name in out.tagfiles:
-        if "/" in name:
-            continue
-        m, t = MANIFEST_RE.match(name), TAGMANIFEST_RE.match(name)
-        match = m or t
-        if not match:
-            continue
-        alg = match.group(1)
-        if alg not in ALGORITHMS:
-            out.findings.append(
-                src.finding(
-                    "bag.algorithm-unsupported",
-                    f"{name}: checksum algorithm {alg!r} is not supported (supported: "
-                    f"{', '.join(ALGORITHMS)}); its entries are not verified",
-                    name,
-                    value=alg,
-                )
-            )
-            continue
-        entries = _read_manifest(src, name, alg, payload=bool(m), out=out)
-        if entries is not None:
-            (out.manifests if m else out.tagmanifests)[alg] = entries
-    if not any(MANIFEST_RE.match(n) for n in out.tagfiles):
-        out.findings.append(
-            src.finding(
-                "bag.manifest-missing",
-                "no payload manifest (manifest-<algorithm>.txt): a bag needs at least one "
-                "(RFC 8493 §2.1.3)",
-            )
-        )
-
-    payload_nfc = {_nfc(n): n for n in out.payload}
-    for alg, entries in sorted(out.manifests.items()):
-        mname = f"manifest-{alg}.txt"
-        lines = _manifest_lines(src, mname)
-        for path in sorted(entries):
-            if path not in payload_nfc:
-                out.findings.append(
-                    src.finding(
-                        "bag.file-missing",
-                        f"{path} is listed in {mname} but is not in the bag",
-                        mname,
-                        lines.get(path),
-                        value=path,
-                    )
-                )
-        for key, name in sorted(payload_nfc.items()):
-            if key not in entries:
-                out.findings.append(
-                    src.finding(
-                        "bag.file-not-in-manifest",
-                        f"{name} is in the payload but not listed in {mname} (every payload file "
-                        "must be listed in every payload manifest)",
-                        name,
-                    )
-                )
-    tag_nfc = {_nfc(n): n for n in out.tagfiles}
-    for alg, entries in sorted(out.tagmanifests.items()):
-        mname = f"tagmanifest-{alg}.txt"
-        lines = _manifest_lines(src, mname)
-        for path in sorted(entries):
-            if path not in tag_nfc and path not in payload_nfc:
-                out.findings.append(
-                    src.finding(
-                        "bag.tagfile-missing",
-                        f"{path} is listed in {mname} but is not in the bag",
-                        mname,
-                        lines.get(path),
-                        value=path,
-                    )
-                )
-
-    if fixity:
-        _check_fixity(src, out, payload_nfc, tag_nfc)
-    _check_oxum(src, out)
-    return out
-
-
-def _check_fixity(
-    src: BagSource, out: BagContents, payload: dict[str, str], tags: dict[str, str]
-) -> None:
-    wanted: dict[str, dict[str, tuple[str, str]]] = {}  # name -> alg -> (expected, manifest)
-    for alg, entries in out.manifests.items():
-        for path, digest in entries.items():
-            if path in payload:
-                wanted.setdefault(payload[path], {})[alg] = (digest, f"manifest-{alg}.txt")
-    for alg, entries in out.tagmanifests.items():
-        for path, digest in entries.items():
-            name = tags.get(path) or payload.get(path)
-            if name:
-                wanted.setdefault(name, {})[alg + "@tag"] = (digest, f"tagmanifest-{alg}.txt")
-    line_cache: dict[str, dict[str, int]] = {}
-    for name in sorted(wanted):
-        algs = {k.split("@")[0] for k in wanted[name]}
-        try:
-            found = src.digests(name, algs)
-        except MemberUnreadable as exc:
-            out.findings.append(src.finding("bag.member-unreadable", str(exc), name))
-            if name.startswith("data/"):
-                out.checked[name] = False
-            continue
-        ok = True
-        for key, (expected, manifest) in sorted(wanted[name].items()):
-            alg = key.split("@")[0]
-            if found[alg] != expected:
-                ok = False
-                lines = line_cache.setdefault(manifest, _manifest_lines(src, manifest))
-                line = lines.get(_nfc(name))
-                where = f" (line {line})" if line else ""
-                out.findings.append(
-                    src.finding(
-                        "bag.checksum-mismatch",
-                        f"{alg} checksum mismatch for {name}: {manifest}{where} expects "
-                        f"{expected}, the file has {found[alg]}",
-                        name,
-                        value=found[alg],
-                    )
-                )
-        if name.startswith("data/"):
-            out.checked[name] = ok
-
-
-def _check_oxum(src: BagSource, out: BagContents) -> None:
-    oxums = [(v, n) for k, v, n in out.info if k == "Payload-Oxum"]
-    if not oxums:
-        return
-    value, line = oxums[0]
-    m = _OXUM_RE.match(value)
-    if not m:
-        out.findings.append(
-            src.finding(
-                "bag.oxum-malformed",
-                f"Payload-Oxum {value!r} is not 'octets.streams'",
-                "bag-info.txt",
-                line,
-                value=value,
-            )
-        )
-        return
-    octets = sum(src.size(n) for n in out.payload)
-    streams = len(out.payload)
-    if (int(m.group(1)), int(m.group(2))) != (octets, streams):
-        out.findings.append(
-            src.finding(
-                "bag.oxum-mismatch",
-                f"Payload-Oxum says {m.group(1)} bytes in {m.group(2)} files; the payload has "
-                f"{octets} bytes in {streams} files",
-                "bag-info.txt",
-                line,
-                value=value,
-            )
-        )

@@ -1,20 +1,27 @@
-"""Deposit: one submission information package (a BagIt 1.0 bag) from TEI records.
+"""Deposit: one submission information package from TEI records, for the system that ingests it.
 
-The payload holds the TEI files, their RDF (Turtle, JSON-LD, N-Quads), the shapes and ontology
-they were checked against, the validation report, a METS document (Dublin Core, the wrapped TEI
-header, files, structure, PREMIS 3) and RO-Crate metadata. The bag declares the archive's BagIt
-profile (``deposit/bagit-profile.json``).
+The archive's own package (target ``bagit``) is a BagIt 1.0 bag whose payload holds the TEI
+files, their RDF (Turtle, JSON-LD, N-Quads), the shapes and ontology they were checked against,
+the validation report, a METS document (Dublin Core, the wrapped TEI header, files, structure,
+PREMIS 3) and RO-Crate 1.2 metadata, declaring the archive's BagIt profile
+(``deposit/bagit-profile.json``). The other targets (:mod:`archive.deposit.targets`) lay the same
+validated files out as Archivematica, DSpace or an E-ARK archive expect.
 
-Packages are reproducible: the same inputs and the same date (``--date`` or
-``SOURCE_DATE_EPOCH``) give the same bytes. They are built in a temporary folder beside the
-target, checked with the package validator, and only then renamed into place, so a failure leaves
-what was there before (or nothing) and never a half-written package.
+The package's identity comes from its records (:mod:`archive.deposit.identity`), never from the
+name of the file it is written to. Packages are reproducible: the same inputs and the same date
+(``--date`` or ``SOURCE_DATE_EPOCH``) give the same bytes; without a date, events carry the time
+they happened (:class:`Clock`). Packages are built in a temporary folder beside the target,
+checked by the target's validator, and only then renamed into place, so a failure leaves what was
+there before (or nothing) and never a half-written package. Options are keyword arguments of
+:func:`build_package`, so that new ones (the shapes to validate with, a conformance level) add
+without disturbing callers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -22,25 +29,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from lxml import etree
+
 from archive import TOOL_NAME, __version__
-from archive.deposit import crate, mets, premis
+from archive.deposit import crate, mets, premis, targets
 from archive.deposit.bag import write_bag
 from archive.deposit.dublincore import dublin_core
+from archive.deposit.identity import Identity, package_identity
+from archive.deposit.letter import Document, describe
 from archive.deposit.packing import normalise_tree, put_in_place, write_tar, write_zip
 from archive.deposit.profile import Profile, default_profile
-from archive.deposit.validate import validate_package
 from archive.errors import DepositError, UsageError
 from archive.findings import Finding, Layer, Report, Severity
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.serialize import canonical_turtle, serialize
 from archive.rdf.uris import default_base
 from archive.resources import data_dir
+from archive.shacl.shapesfile import Shapes
 from archive.tei.parse import TEI_NS, parse_bytes, read_limited
 from archive.validate import FileResult, validate_file
 
 SHAPES_DIR = data_dir("shapes")
 ONTOLOGY_DIR = data_dir("ontology")
 FORMATS = ("folder", "zip", "tar")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 MIME_BY_SUFFIX = {
     ".ttl": "text/turtle",
@@ -75,6 +87,9 @@ class PackageResult:
     invalid: list[str] = field(default_factory=list)  # TEI files packaged although invalid
     profile: str = ""
     package_report: Report | None = None  # the package validator's check of what was built
+    target: str = "bagit"
+    identifier: str = ""  # the package's identity (METS OBJID), from the records
+    summary: str = ""  # what the target's layout wrote, in a few words
 
 
 # --------------------------------------------------------------------------- dates
@@ -107,6 +122,31 @@ def _stamp(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class Clock:
+    """When things happened, for PREMIS and RO-Crate.
+
+    With a package date (``--date`` or ``SOURCE_DATE_EPOCH``) every event carries that date: the
+    reproducible-build convention, same inputs and date, same bytes. Without one, each event
+    carries the time it really happened (validation and extraction of each record, then the
+    package's creation), and the package date is the time the build started.
+    """
+
+    date: datetime
+    fixed: bool
+
+    @classmethod
+    def of(cls, when: str | None) -> Clock:
+        fixed = bool(when or os.environ.get("SOURCE_DATE_EPOCH"))
+        return cls(resolve_date(when), fixed)
+
+    def stamp(self, real: datetime | None = None) -> str:
+        """The time of an event that happened at ``real`` (now, if not given)."""
+        if self.fixed:
+            return _stamp(self.date)
+        return _stamp(real or datetime.now(UTC))
+
+
 # --------------------------------------------------------------------------- formats
 
 
@@ -121,16 +161,6 @@ def infer_format(out: Path, fmt: str | None) -> str:
     if fmt != guessed and guessed != "folder":
         raise UsageError(f"--out {out} ends in .{guessed} but a {fmt} package was asked for")
     return fmt
-
-
-def bag_name(out: Path) -> str:
-    name = out.name
-    for suffix in (".zip", ".tar"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    if not name or name.startswith(".") or "/" in name:
-        raise UsageError(f"cannot name a package after {out}")
-    return name
 
 
 # --------------------------------------------------------------------------- RDF
@@ -190,6 +220,7 @@ def build_package(
     tei_paths: Sequence[Path],
     out: Path,
     *,
+    target: str = "bagit",
     fmt: str | None = None,
     when: str | None = None,
     force: bool = False,
@@ -197,49 +228,88 @@ def build_package(
     base: str | None = None,
     source_organizations: Sequence[str] = (),
     group_identifier: str | None = None,
+    contact_email: str | None = None,
     profile: Profile | None = None,
     shapes_dir: Path = SHAPES_DIR,
     ontology_dir: Path = ONTOLOGY_DIR,
     check: bool = True,
     level: str | None = None,
+    shapes: Shapes | None = None,
 ) -> PackageResult:
-    """Validate the records, build the package beside ``out`` and rename it into place.
+    """Validate the records, build the package for ``target`` beside ``out``, check it with the
+    target's rules and rename it into place.
 
-    Raises :class:`RecordsInvalid` (nothing written) when a record fails validation and
+    ``target`` is one of :data:`archive.deposit.targets.TARGETS`. Raises
+    :class:`RecordsInvalid` (nothing written) when a record fails validation and
     ``allow_invalid`` is false, and :class:`DepositError` when the package cannot be written or
     ``out`` exists and ``force`` is false.
     """
+    spec = targets.get(target)
     fmt = infer_format(out, fmt)
-    name = bag_name(out)
+    if fmt not in spec.formats:
+        raise UsageError(
+            f"a {target} package is written as {' or '.join(spec.formats)}, not as a {fmt}"
+        )
     check_inputs(tei_paths, out, force)
-    dt = resolve_date(when)
+    if contact_email is not None and not EMAIL_RE.match(contact_email):
+        raise UsageError(f"--contact-email {contact_email!r} is not an e-mail address")
+    clock = Clock.of(when)
     base = (base or default_base()).rstrip("/")
     profile = profile or default_profile()
-    records = validate_records(tei_paths, base, allow_invalid, level)
+    records = validate_records(tei_paths, base, allow_invalid, clock, level, shapes)
+    identity = package_identity(records)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
-        bagdir = tmp / name
-        payload = Payload(bagdir / "data", _stamp(dt), list(source_organizations))
+        bagdir = tmp / identity.objid
+        payload = Payload(bagdir / "data", clock, list(source_organizations))
         for record in records:
             payload.add_record(record, derive_publishers=not source_organizations)
-        described = payload.finish(records.report, shapes_dir, ontology_dir)
+        described = payload.finish(records.report, shapes_dir, ontology_dir, shapes)
         identifiers = [d.uri for r in records for d in r.result.documents]
         description = _description(payload.records)
-        payload.write_mets(name, description, profile.identifier, invalid=bool(records.invalid))
-        payload.write_crate(name, description, dt, identifiers)
-        info = _bag_info(payload.orgs, dt, identifiers or [name], description)
+        payload.write_mets(identity, description, profile.identifier, bool(records.invalid))
+        payload.write_crate(identity, description, clock, base, contact_email)
+        info = _bag_info(payload.orgs, clock.date, identifiers or [identity.objid], description)
+        if contact_email:
+            info.insert(len(payload.orgs), ("Contact-Email", contact_email))
         info += [
             ("Bag-Group-Identifier", group_identifier or base),
             ("Bag-Software-Agent", f"{TOOL_NAME} {__version__}"),
             ("BagIt-Profile-Identifier", profile.identifier),
         ]
-        summary = write_bag(bagdir, info)
-        normalise_tree(bagdir, dt)
-        package_report = _self_check(bagdir, base, profile) if check else None
-        built = bagdir if fmt == "folder" else tmp / f"{name}.{fmt}"
+        built_root = bagdir
+        oxum = ""
+        if target == "bagit":
+            oxum = write_bag(bagdir, info).oxum
+            summary = f"Payload-Oxum {oxum}"
+        else:
+            built_root = tmp / f"{identity.objid}.{target}" / identity.objid
+            built_root.mkdir(parents=True)
+            summary = spec.layout(
+                targets.Staged(
+                    data=bagdir / "data",
+                    root=built_root,
+                    identity=identity,
+                    records=payload.records,
+                    documents=payload.documents,
+                    orgs=payload.orgs,
+                    stamp=clock.stamp(),
+                    software=f"{TOOL_NAME} {__version__}",
+                    bag_info=info,
+                    serialized=fmt != "folder",
+                    contact_email=contact_email,
+                )
+            )
+        normalise_tree(built_root, clock.date)
+        package_report = None
+        if check:
+            package_report = _self_check(built_root, base, profile, target)
+        built = built_root if fmt == "folder" else tmp / f"{identity.objid}.{fmt}"
         if fmt != "folder":
-            (write_zip if fmt == "zip" else write_tar)(bagdir, built, dt)
+            (write_zip if fmt == "zip" else write_tar)(
+                built_root, built, clock.date, flat=spec.flat_archive
+            )
             os.chmod(built, 0o644)
         put_in_place(built, out, force)
     except BaseException:
@@ -251,10 +321,13 @@ def build_package(
         format=fmt,
         report=records.report,
         files=[*described, "mets.xml", crate.METADATA],
-        oxum=summary.oxum,
+        oxum=oxum,
         invalid=records.invalid,
         profile=profile.identifier,
         package_report=package_report,
+        target=target,
+        identifier=identity.objid,
+        summary=summary,
     )
 
 
@@ -290,6 +363,8 @@ class Record:
     path: Path
     data: bytes
     result: FileResult
+    started: datetime | None = None  # when its validation (and extraction) began
+    finished: datetime | None = None  # ... and ended
 
     @property
     def stem(self) -> str:
@@ -307,17 +382,30 @@ class Records:
 
 
 def validate_records(
-    tei_paths: Sequence[Path], base: str, allow_invalid: bool, level: str | None = None
+    tei_paths: Sequence[Path],
+    base: str,
+    allow_invalid: bool,
+    clock: Clock | None = None,
+    level: str | None = None,
+    shapes: Shapes | None = None,
 ) -> Records:
-    """Validate every record from the very bytes that will be packaged."""
+    """Validate every record from the very bytes that will be packaged, at the conformance
+    ``level`` and with ``shapes`` (a repository's own shapes) when given."""
     report = Report()
     items = []
     for path in tei_paths:
         data = read_limited(path)
+        started = datetime.now(UTC)
         result = validate_file(
-            path, base, label=f"data/tei/{path.name}", data=data, w3c_report=True, level=level
+            path,
+            base,
+            label=f"data/tei/{path.name}",
+            data=data,
+            w3c_report=True,
+            level=level,
+            shapes=shapes,
         )
-        items.append(Record(path, data, result))
+        items.append(Record(path, data, result, started, datetime.now(UTC)))
         report.merge(result.report)
     invalid = [r.result.label for r in items if not r.result.valid]
     if invalid and not allow_invalid:
@@ -348,14 +436,14 @@ class Payload:
     """The bag's ``data/`` folder as it is written, and what METS and RO-Crate will say of it."""
 
     root: Path
-    stamp: str
+    clock: Clock
     orgs: list[str]
     records: list[mets.Record] = field(default_factory=list)
     events: list[premis.EventFacts] = field(default_factory=list)
     actions: list[crate.CrateAction] = field(default_factory=list)
-    documents: list[crate.CrateDocument] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)
-    licences: list[str] = field(default_factory=list)
+    licences: dict[str, str] = field(default_factory=dict)  # URL -> what the records say of it
     keywords: list[str] = field(default_factory=list)
     objects: list[premis.ObjectFacts] = field(default_factory=list)
 
@@ -385,10 +473,18 @@ class Payload:
         dc = dublin_core(root, docs)
         if derive_publishers:
             self.orgs += [p for p in dc.publisher if p not in self.orgs]
-        self.licences += [r for r in dc.rights if r.startswith("http") and r not in self.licences]
+        licences = _licences(root)
+        for url, text in licences.items():
+            self.licences.setdefault(url, text)
         self.keywords += [k for k in dc.subject if k not in self.keywords]
         rdf = tuple(f for f in files if f.startswith("rdf/"))
-        extraction, validation = _record_events(record, tei_rel, rdf, self.stamp)
+        extraction, validation = _record_events(
+            record,
+            tei_rel,
+            rdf,
+            self.clock.stamp(record.started),
+            self.clock.stamp(record.finished),
+        )
         self.events += [extraction, validation]
         label = (dc.title or [record.path.name])[0]
         header = root.find(f"{T}teiHeader")
@@ -399,22 +495,40 @@ class Payload:
         )
         if len(docs) == 1:
             self.about.update(dict.fromkeys(files, docs[0].uri))
-        self.documents += [crate.CrateDocument(d.uri, d.title, d.date) for d in docs]
+        self.documents += [describe(d, list(licences), dc.language) for d in docs]
         name = record.path.name
         self.actions += [
             crate.CrateAction(
-                f"#extraction-{stem}", "CreateAction", f"RDF extraction from {name}",
-                self.stamp, (tei_rel,), rdf,
+                f"#extraction-{stem}",
+                "CreateAction",
+                f"RDF extraction from {name}",
+                extraction.when,
+                (tei_rel,),
+                rdf,
             ),
             crate.CrateAction(
-                f"#validation-{stem}", "AssessAction", f"Validation of {name}", self.stamp,
-                (tei_rel,), ("reports/validation.json",), description=validation.outcome_note,
+                f"#validation-{stem}",
+                "AssessAction",
+                f"Validation of {name}",
+                validation.when,
+                (tei_rel,),
+                ("reports/validation.json",),
+                description=validation.outcome_note,
             ),
-        ]  # fmt: skip
+        ]
 
-    def finish(self, report: Report, shapes_dir: Path, ontology_dir: Path) -> list[str]:
-        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file."""
-        if not _copy_tree(shapes_dir, self.root / "shapes"):
+    def finish(
+        self, report: Report, shapes_dir: Path, ontology_dir: Path, shapes: Shapes | None = None
+    ) -> list[str]:
+        """Shapes, ontology and the validation reports; the PREMIS facts of every payload file.
+        With a repository's own shapes, the files the records were checked against are packaged
+        (``shapes/`` keeps their names; the project's only when they were used)."""
+        if shapes is not None:
+            for f in shapes.files:
+                target = self.root / "shapes" / f.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(f.read_bytes())
+        elif not _copy_tree(shapes_dir, self.root / "shapes"):
             raise DepositError(f"no SHACL shapes to package in {shapes_dir}")
         if not _copy_tree(ontology_dir, self.root / "ontology"):
             raise DepositError(f"no ontology files to package in {ontology_dir}")
@@ -432,14 +546,16 @@ class Payload:
         self.objects = [_facts(self.root, rel) for rel in described]
         return described
 
-    def write_mets(self, name: str, description: str, profile: str, invalid: bool) -> None:
+    def write_mets(self, identity: Identity, description: str, profile: str, invalid: bool) -> None:
         agents = [premis.AgentFacts(SOFTWARE, "local", TOOL_NAME, "software", __version__)]
         agents += [premis.AgentFacts(o, "name", o, "organization") for o in self.orgs]
+        created = self.clock.stamp()
         package_event = premis.EventFacts(
             ident="package-creation",
             type=premis.EVENT_PACKAGE,
-            when=self.stamp,
-            detail=f"BagIt {profile} submission package {name} made by {TOOL_NAME} {__version__}",
+            when=created,
+            detail=f"Submission information package {identity.objid} (BagIt, profile {profile}) "
+            f"made by {TOOL_NAME} {__version__}",
             outcome="success",
             outcome_note="packaged although some records failed validation (--allow-invalid)"
             if invalid
@@ -449,9 +565,9 @@ class Payload:
         )
         mets_bytes = mets.build_mets(
             mets.MetsInput(
-                objid=name,
+                objid=identity.objid,
                 label=description,
-                created=self.stamp,
+                created=created,
                 organisations=self.orgs,
                 software=f"{TOOL_NAME} {__version__}",
                 records=self.records,
@@ -463,33 +579,86 @@ class Payload:
         self.write("mets.xml", mets_bytes)
 
     def write_crate(
-        self, name: str, description: str, dt: datetime, identifiers: list[str]
+        self,
+        identity: Identity,
+        description: str,
+        clock: Clock,
+        base: str,
+        contact_email: str | None,
     ) -> None:
         files = [
-            crate.CrateFile(o.ident, o.size, o.mime, Path(o.ident).name, self.about.get(o.ident))
+            crate.CrateFile(
+                o.ident,
+                o.size,
+                o.mime,
+                Path(o.ident).name,
+                self.about.get(o.ident),
+                _file_description(o.ident, self.records),
+            )
             for o in [*self.objects, _facts(self.root, "mets.xml")]
         ]
         crate_bytes = crate.build_crate(
             crate.CrateInput(
-                name=name,
+                name=identity.title,
                 description=description,
-                date_published=dt.date().isoformat(),
+                date_published=clock.date.date().isoformat(),
                 licences=self.licences,
                 organisations=self.orgs,
                 software_name=TOOL_NAME,
                 software_version=__version__,
-                identifiers=identifiers,
+                software_url=base + "/",
+                package_id=identity.objid,
                 files=files,
                 documents=self.documents,
                 actions=self.actions,
                 keywords=self.keywords,
+                contact_email=contact_email,
             )
         )
         self.write(crate.METADATA, crate_bytes)
 
 
+def _licences(root: etree._Element) -> dict[str, str]:
+    """Licence URL -> the header's words about it (TEI ``availability/licence``)."""
+    out: dict[str, str] = {}
+    for el in root.iterfind(
+        f"{T}teiHeader/{T}fileDesc/{T}publicationStmt/{T}availability/{T}licence"
+    ):
+        url = el.get("target")
+        if url:
+            out.setdefault(url, " ".join("".join(el.itertext()).split()) or url)
+    return out
+
+
+_FOLDERS = {
+    "shapes": "SHACL shapes the records were checked against",
+    "ontology": "The linked-data profile (ontology, SKOS concepts, JSON-LD context) of the records",
+}
+_RDF = {".ttl": "Turtle", ".jsonld": "JSON-LD", ".nq": "N-Quads (one named graph per document)"}
+
+
+def _file_description(rel: str, records: Sequence[mets.Record]) -> str:
+    """What one payload file is, in a sentence (RO-Crate data entities carry a description)."""
+    folder, _, leaf = rel.partition("/")
+    stem = Path(leaf).stem
+    label = next((r.label for r in records if r.key == stem), stem)
+    if folder == "tei":
+        return f"TEI P5 record: {label}"
+    if folder == "rdf":
+        return f"Linked data extracted from tei/{stem}.xml, as {_RDF.get(Path(leaf).suffix, 'RDF')}"
+    if rel.startswith("reports/shacl/"):
+        return f"W3C SHACL validation report of the linked data of tei/{stem}.xml"
+    if rel == "reports/validation.json":
+        return "Validation report of the records (every layer), for machines"
+    if rel == "reports/validation.txt":
+        return "Validation report of the records (every layer), as text"
+    if rel == "mets.xml":
+        return "METS document: Dublin Core, TEI headers, files with checksums, PREMIS 3 events"
+    return f"{_FOLDERS.get(folder, folder)}: {leaf}"
+
+
 def _record_events(
-    record: Record, tei_rel: str, rdf: tuple[str, ...], stamp: str
+    record: Record, tei_rel: str, rdf: tuple[str, ...], started: str, finished: str
 ) -> tuple[premis.EventFacts, premis.EventFacts]:
     """The PREMIS extraction and validation events of one record."""
     result, stem = record.result, record.stem
@@ -499,7 +668,7 @@ def _record_events(
     extraction = premis.EventFacts(
         ident=f"extraction-{stem}",
         type=premis.EVENT_EXTRACTION,
-        when=stamp,
+        when=started,
         detail="Extraction of linked data (RDF) from the TEI record: one named graph "
         "per document, serialised as Turtle, JSON-LD and N-Quads",
         outcome="success" if docs else "failure",
@@ -511,7 +680,7 @@ def _record_events(
     validation = premis.EventFacts(
         ident=f"validation-{stem}",
         type=premis.EVENT_VALIDATION,
-        when=stamp,
+        when=finished,
         detail="TEI P5 validation (project customisation, tei_all), referential "
         "integrity and date rules, SHACL shapes on the extracted graph",
         outcome=premis.outcome_of(result.valid),
@@ -546,9 +715,9 @@ def _bag_info(
     return info
 
 
-def _self_check(bagdir: Path, base: str, profile: Profile) -> Report:
-    """The package validator on what was built: a package that fails it is never put in place."""
-    report = validate_package(bagdir, base=base, tei=False, profile=profile)
+def _self_check(root: Path, base: str, profile: Profile, target: str) -> Report:
+    """The target's validator on what was built: a package that fails it is never put in place."""
+    report = targets.validate(root, target, base=base, tei=False, profile=profile)
     if not report.valid:
         problems = "; ".join(f"[{f.rule}] {f.message}" for f in report.errors())
         raise DepositError(f"the package failed its own check, nothing written: {problems}")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.deposit.letter import Document
 from archive.findings import Finding, Layer, Severity, collector
 
 CRATE_VERSION = "1.2"
@@ -28,6 +29,7 @@ class CrateFile:
     mime: str
     name: str
     about: str | None = None  # the document URI a TEI or RDF file is about
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,27 +44,35 @@ class CrateAction:
     description: str | None = None
 
 
-@dataclass(frozen=True)
-class CrateDocument:
-    uri: str
-    name: str | None
-    date: str | None
-
-
 @dataclass
 class CrateInput:
     name: str
     description: str
     date_published: str
-    licences: list[str]
+    licences: dict[str, str]  # licence URL -> what the records say of it
     organisations: list[str]
     software_name: str
     software_version: str
-    identifiers: list[str]
+    software_url: str
+    package_id: str
     files: list[CrateFile]
-    documents: list[CrateDocument] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     actions: list[CrateAction] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+    contact_email: str | None = None
+
+
+def _one(values: list[Any]) -> Any:
+    """RO-Crate 1.2 writes a single value rather than a list of one."""
+    return values[0] if len(values) == 1 else values
+
+
+def _refs(ids: list[str]) -> Any:
+    return _one([{"@id": i} for i in ids])
+
+
+STATUS = "http://schema.org/CompletedActionStatus"
+PACKAGE_ID = "#package-identifier"
 
 
 def build_crate(inp: CrateInput) -> bytes:
@@ -75,22 +85,20 @@ def build_crate(inp: CrateInput) -> bytes:
         "name": inp.name,
         "description": inp.description,
         "datePublished": inp.date_published,
-        "hasPart": [{"@id": f.path} for f in inp.files],
+        "hasPart": _refs([f.path for f in inp.files]),
     }
     if inp.licences:
-        root["license"] = (
-            [{"@id": u} for u in inp.licences]
-            if len(inp.licences) > 1
-            else {"@id": inp.licences[0]}
-        )
-    if inp.identifiers:
-        root["identifier"] = inp.identifiers if len(inp.identifiers) > 1 else inp.identifiers[0]
+        root["license"] = _refs(list(inp.licences))
+    if inp.package_id:
+        root["identifier"] = {"@id": PACKAGE_ID}
     if org_ids:
-        root["publisher"] = [{"@id": i} for i in org_ids]
+        root["publisher"] = _refs(org_ids)
     if inp.documents:
-        root["about"] = [{"@id": d.uri} for d in inp.documents]
+        root["about"] = _refs([d.uri for d in inp.documents])
     if inp.keywords:
-        root["keywords"] = inp.keywords
+        root["keywords"] = _one(inp.keywords)
+    if inp.actions:
+        root["mentions"] = _refs([a.ident for a in inp.actions])
     graph: list[dict[str, Any]] = [
         {
             "@id": METADATA,
@@ -100,6 +108,18 @@ def build_crate(inp: CrateInput) -> bytes:
         },
         root,
     ]
+    if inp.package_id:
+        graph.append(
+            {
+                "@id": PACKAGE_ID,
+                "@type": "PropertyValue",
+                "name": "Package identifier",
+                "propertyID": "https://www.loc.gov/standards/mets/#OBJID",
+                "value": inp.package_id,
+                "description": "The package's identity, from its records: the METS OBJID and the "
+                "name of the bag's base directory",
+            }
+        )
     for f in inp.files:
         entity: dict[str, Any] = {
             "@id": f.path,
@@ -108,28 +128,73 @@ def build_crate(inp: CrateInput) -> bytes:
             "encodingFormat": f.mime,
             "contentSize": str(f.size),
         }
+        if f.description:
+            entity["description"] = f.description
         if f.about:
             entity["about"] = {"@id": f.about}
         graph.append(entity)
+    parties: dict[str, dict[str, Any]] = {}
     for doc in inp.documents:
-        entity = {"@id": doc.uri, "@type": "CreativeWork"}
-        if doc.name:
-            entity["name"] = doc.name
+        entity = {"@id": doc.uri, "@type": doc.type}
+        if doc.title:
+            entity["name"] = doc.title
         if doc.date:
             entity["dateCreated"] = doc.date
+        if doc.languages:
+            entity["inLanguage"] = _one(doc.languages)
+        if doc.licences:
+            entity["license"] = _refs(doc.licences)
+        for prop, people in (
+            ("sender", doc.senders),
+            ("toRecipient", doc.to),
+            ("ccRecipient", doc.cc),
+            ("recipient", doc.cc_groups),  # a group has no room in ccRecipient's range
+        ):
+            if people:
+                entity[prop] = _refs([p.uri for p in people])
         graph.append(entity)
-    for url in inp.licences:
-        graph.append({"@id": url, "@type": "CreativeWork", "name": url})
+        for party in doc.parties:
+            parties.setdefault(
+                party.uri, {"@id": party.uri, "@type": party.type, "name": party.name}
+            )
+    graph.extend(parties[k] for k in parties)
+    for url, text in inp.licences.items():
+        graph.append({"@id": url, "@type": "CreativeWork", "name": url, "description": text})
     for ident, org in zip(org_ids, inp.organisations, strict=True):
-        graph.append({"@id": ident, "@type": "Organization", "name": org})
+        entity = {"@id": ident, "@type": "Organization", "name": org}
+        if inp.contact_email and ident == org_ids[0]:
+            entity["contactPoint"] = {"@id": f"mailto:{inp.contact_email}"}
+        graph.append(entity)
+    if inp.contact_email:
+        graph.append(
+            {
+                "@id": f"mailto:{inp.contact_email}",
+                "@type": "ContactPoint",
+                "name": f"Contact of {inp.organisations[0]}" if inp.organisations else "Contact",
+                "contactType": "depositor",
+                "email": inp.contact_email,
+            }
+        )
     graph.append(
         {
             "@id": software,
             "@type": "SoftwareApplication",
             "name": inp.software_name,
             "version": inp.software_version,
+            "url": {"@id": inp.software_url},
         }
     )
+    graph.append(
+        {
+            "@id": inp.software_url,
+            "@type": "WebSite",
+            "name": f"The archive of advocacy documents at {inp.software_url}",
+            "description": "The base URI of the archive's identifiers, under which the deployment "
+            "that made this crate publishes its records",
+        }
+    )
+    if inp.actions:
+        graph.append({"@id": STATUS, "@type": "ActionStatusType", "name": "Completed"})
     for act in inp.actions:
         entity = {
             "@id": act.ident,
@@ -137,9 +202,9 @@ def build_crate(inp: CrateInput) -> bytes:
             "name": act.name,
             "endTime": act.when,
             "instrument": {"@id": software},
-            "object": [{"@id": o} for o in act.objects],
-            "result": [{"@id": r} for r in act.results],
-            "actionStatus": {"@id": f"http://schema.org/{act.status}"},
+            "object": _refs(list(act.objects)),
+            "result": _refs(list(act.results)),
+            "actionStatus": {"@id": STATUS},
         }
         if act.description:
             entity["description"] = act.description

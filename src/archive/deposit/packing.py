@@ -32,18 +32,20 @@ def normalise_tree(root: Path, when: datetime) -> None:
         os.utime(dirpath, (ts, ts))
 
 
-def _entries(bagdir: Path) -> list[tuple[str, Path]]:
-    out = [(bagdir.name + "/", bagdir)]
+def _entries(bagdir: Path, flat: bool = False) -> list[tuple[str, Path]]:
+    """Archive entries, sorted; under one base folder named after ``bagdir`` unless ``flat``."""
+    prefix = "" if flat else f"{bagdir.name}/"
+    out = [] if flat else [(prefix, bagdir)]
     for path in sorted(bagdir.rglob("*"), key=lambda p: p.relative_to(bagdir).as_posix()):
-        rel = f"{bagdir.name}/{path.relative_to(bagdir).as_posix()}"
+        rel = f"{prefix}{path.relative_to(bagdir).as_posix()}"
         out.append((rel + "/" if path.is_dir() else rel, path))
     return out
 
 
-def write_zip(bagdir: Path, target: Path, when: datetime) -> None:
+def write_zip(bagdir: Path, target: Path, when: datetime, flat: bool = False) -> None:
     stamp = max(when, ZIP_EPOCH).timetuple()[:6]
     with zipfile.ZipFile(target, "w") as zf:
-        for name, path in _entries(bagdir):
+        for name, path in _entries(bagdir, flat):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.create_system = 3
             if path.is_dir():
@@ -55,10 +57,10 @@ def write_zip(bagdir: Path, target: Path, when: datetime) -> None:
                 zf.writestr(info, path.read_bytes(), compresslevel=9)
 
 
-def write_tar(bagdir: Path, target: Path, when: datetime) -> None:
+def write_tar(bagdir: Path, target: Path, when: datetime, flat: bool = False) -> None:
     mtime = int(max(when, ZIP_EPOCH).timestamp())
     with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as tf:
-        for name, path in _entries(bagdir):
+        for name, path in _entries(bagdir, flat):
             info = tarfile.TarInfo(name.rstrip("/"))
             info.mtime = mtime
             info.uid = info.gid = 0

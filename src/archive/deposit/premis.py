@@ -1,10 +1,10 @@
 """PREMIS 3 preservation metadata inside the METS document: objects with fixity, events, agents.
 
-No copy of the PREMIS XML schema ships with any package available here, and the validator never
-fetches schemas from the network, so the PREMIS parts are checked by the project's own rules
-(:func:`check_premis`) and the report says so. The rules cover what this archive writes: element
-order of the parts used, required children, controlled outcome values, dates, identifiers that
-resolve, and fixity values that match the files.
+Each PREMIS object, event and agent is validated against the PREMIS 3.0 XML schema of the Library
+of Congress, shipped with the project (``deposit/schemas/premis-v3-0.xsd``, provenance in
+``deposit/schemas/README.md``) and compiled offline; then the project's own rules
+(:func:`check_premis`) check what the schema cannot: controlled outcome values, ISO 8601 dates,
+identifiers that resolve, the expected events, and fixity values that match the files.
 """
 
 from __future__ import annotations
@@ -13,14 +13,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from lxml import etree
 
+from archive.errors import SchemaUnavailable
 from archive.findings import Finding, Layer, Severity, collector
+from archive.resources import data_dir
 
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 P = f"{{{PREMIS_NS}}}"
+PREMIS_XSD = data_dir("deposit") / "schemas" / "premis-v3-0.xsd"
 
 # PREMIS names for the digests the bag carries (LoC cryptographicHashFunctions vocabulary).
 DIGEST_NAMES = {"sha256": "SHA-256", "sha512": "SHA-512"}
@@ -277,16 +281,6 @@ def check_premis(
     check = PremisCheck()
     add = collector(check.findings, Layer.PACKAGE, file)
 
-    check.findings.append(
-        Finding(
-            rule="premis.no-schema",
-            severity=Severity.INFO,
-            layer=Layer.PACKAGE,
-            file=file,
-            message="PREMIS 3 parts checked with the project's own rules: no copy of the PREMIS "
-            "schema is available offline, and schemas are never fetched at run time",
-        )
-    )
     top = [
         el
         for el in root.iter(P + "object", P + "event", P + "agent")
@@ -295,6 +289,7 @@ def check_premis(
     if not top:
         add("premis.missing", "the METS document carries no PREMIS objects, events or agents")
         return check.findings
+    _check_schema(top, add)
     for el in top:
         _check_order(el, add)
         kind = _local(el)
@@ -425,6 +420,37 @@ def check_premis(
                 f"{', '.join(REQUIRED_EVENTS)}",
             )
     return check.findings
+
+
+@lru_cache(maxsize=1)
+def premis_schema() -> etree.XMLSchema:
+    """The PREMIS 3.0 XSD, compiled once from the project's copy; nothing is fetched."""
+    if not PREMIS_XSD.is_file():
+        raise SchemaUnavailable(f"the PREMIS 3.0 schema is missing: {PREMIS_XSD}")
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    try:
+        return etree.XMLSchema(etree.parse(str(PREMIS_XSD), parser))
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+        raise SchemaUnavailable(f"the PREMIS 3.0 schema could not be compiled: {exc}") from None
+
+
+def _check_schema(top: list[etree._Element], add: Callable[..., None]) -> None:
+    """Each PREMIS object, event and agent against the PREMIS 3.0 XSD, as its own instance."""
+    try:
+        schema = premis_schema()
+    except SchemaUnavailable as exc:
+        add("premis.schema-unavailable", str(exc), severity=Severity.WARNING)
+        return
+    for el in top:
+        instance = etree.fromstring(etree.tostring(el))  # keeps the in-scope namespaces
+        if schema.validate(instance):
+            continue
+        for err in schema.error_log:
+            add(
+                "premis.schema",
+                f"PREMIS 3.0 schema: {err.message}",
+                line=(el.sourceline or 0) + max(err.line - 1, 0) or None,
+            )
 
 
 def _parses(value: str) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archive.deposit.bag import MANIFEST_RE, TAGMANIFEST_RE, BagContents, BagSource
+from archive.deposit.bag import MANIFEST_RE, TAGMANIFEST_RE, BagSource
+from archive.deposit.bagcheck import BagContents
 from archive.errors import ArchiveError
 from archive.findings import Finding, Layer, Severity
 from archive.resources import data_dir

@@ -12,18 +12,18 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from archive.deposit import crate, mets
 from archive.deposit.bag import (
-    BagContents,
     BagSource,
     LimitExceeded,
     Limits,
     MemberUnreadable,
     PackageUnreadable,
-    check_bag,
     open_source,
 )
+from archive.deposit.bagcheck import BagContents, check_bag
 from archive.deposit.profile import Profile, ProfileError, check_profile, default_profile
 from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
@@ -36,9 +36,12 @@ SERIALIZATIONS = {"zip": "application/zip", "tar": "application/x-tar"}
 
 
 def is_package(path: Path) -> bool:
-    """A bag folder (it has ``bagit.txt``) or a ``.zip`` / ``.tar`` file."""
+    """A bag folder (``bagit.txt``, or ``data/`` with a manifest) or a ``.zip`` / ``.tar``."""
     if path.is_dir():
-        return (path / "bagit.txt").is_file()
+        # a bag, or a folder that is one but for its declaration (bagit.txt is then reported)
+        return (path / "bagit.txt").is_file() or (
+            (path / "data").is_dir() and any(path.glob("manifest-*.txt"))
+        )
     return path.name.lower().endswith(PACKAGE_SUFFIXES)
 
 
@@ -58,7 +61,7 @@ class _Facts:
         if ident not in self.payload:
             return None
         name = f"data/{ident}"
-        known = self.bag.manifests.get(alg, {}).get(name)
+        known = self.bag.digest(alg, name)
         if known and self.bag.checked.get(name):
             return known  # already verified against the file
         key = (ident, alg)
@@ -74,10 +77,14 @@ def validate_package(
     tei: bool = True,
     profile: Profile | None = None,
     limits: Limits | None = None,
+    plain: bool | None = None,
     level: str | None = None,
+    shapes: Any = None,
 ) -> Report:
     """Validate a package (bag folder, ``.zip`` or ``.tar``): one report, every finding.
 
+    ``plain`` checks the bag by RFC 8493 alone (True), as the archive's package (False), or
+    decides from what the bag declares (None: the archive's profile, or ``data/mets.xml``).
     Raises :class:`PackageUnreadable` when the path cannot be opened as a package at all
     (exit code 2); everything wrong *inside* a package is a finding.
     """
@@ -89,13 +96,27 @@ def validate_package(
         report.add(Finding(exc.rule, Severity.ERROR, str(exc), Layer.BAG, file=str(path)))
         return report
     try:
-        return _validate(src, base, tei, profile, level)
+        return _validate(src, base, tei, profile, plain, level=level, shapes=shapes)
     finally:
         src.close()
 
 
+def is_archive_bag(bag: BagContents, profile: Profile | None) -> bool:
+    """A bag made as this archive's package: it declares the profile or carries data/mets.xml."""
+    declared = bag.info_values("BagIt-Profile-Identifier")
+    return "data/mets.xml" in bag.payload or (
+        profile is not None and profile.identifier in declared
+    )
+
+
 def _validate(
-    src: BagSource, base: str | None, tei: bool, profile: Profile | None, level: str | None = None
+    src: BagSource,
+    base: str | None,
+    tei: bool,
+    profile: Profile | None,
+    plain: bool | None,
+    level: str | None = None,
+    shapes: Any = None,
 ) -> Report:
     report = Report(files=[src.display])
     try:
@@ -121,6 +142,19 @@ def _validate(
             )
         )
         profile = None
+    if plain is None:
+        plain = not is_archive_bag(bag, profile)
+    if plain:
+        report.add(
+            src.finding(
+                "bag.plain",
+                "checked as a plain BagIt bag (RFC 8493): it declares no BagIt profile this "
+                "validator has and holds no archive package (data/mets.xml), so only the BagIt "
+                "layer ran",
+                severity=Severity.INFO,
+            )
+        )
+        return report
     if profile is not None:
         declared = bag.info_values("BagIt-Profile-Identifier")
         for ident in declared:
@@ -143,7 +177,7 @@ def _validate(
         _check_metadata(src, bag, facts, report)
         _check_rdf(src, bag, report)
         if tei:
-            _check_records(src, bag, base, report, level)
+            _check_records(src, bag, base, report, level=level, shapes=shapes)
     except LimitExceeded as exc:
         report.add(src.finding(exc.rule, str(exc)))
     except MemberUnreadable as exc:
@@ -273,12 +307,14 @@ def _check_rdf(src: BagSource, bag: BagContents, report: Report) -> None:
 
 
 def _check_records(
-    src: BagSource, bag: BagContents, base: str | None, report: Report, level: str | None = None
+    src: BagSource,
+    bag: BagContents,
+    base: str | None,
+    report: Report,
+    level: str | None = None,
+    shapes: Any = None,
 ) -> None:
     """The TEI and SHACL layers on each record, located as ``package!data/tei/file.xml``."""
-    from archive.rdf.serialize import serialize
-    from archive.validate import validate_file
-
     names = _tei_files(bag)
     if not names:
         if not any(f.rule == "profile.payload-file-required" for f in report):
@@ -291,6 +327,37 @@ def _check_records(
                 )
             )
         return
+    payload = set(bag.payload)
+    check_records(
+        src,
+        names,
+        base,
+        report,
+        {n: nq for n in names if (nq := f"data/rdf/{Path(n).stem}.nq") in payload},
+        level=level,
+        shapes=shapes,
+    )
+
+
+def check_records(
+    src: BagSource,
+    names: list[str],
+    base: str | None,
+    report: Report,
+    packaged_nquads: dict[str, str] | None = None,
+    level: str | None = None,
+    shapes: Any = None,
+) -> None:
+    """The full record validation on TEI members of any package, findings located inside it,
+    at the conformance ``level`` and with ``shapes`` (a repository's own) when given.
+
+    ``packaged_nquads`` maps a TEI member to the N-Quads member packaged with it, which must
+    equal what this version extracts (else ``package.rdf-differs``).
+    """
+    from archive.rdf.serialize import serialize
+    from archive.validate import validate_file
+
+    packaged_nquads = packaged_nquads or {}
     with tempfile.TemporaryDirectory(prefix="archive-package-") as tmp:
         staged: dict[str, Path] = {}
         for name in names:
@@ -301,11 +368,11 @@ def _check_records(
             target.write_bytes(src.read(name, max_bytes()))
             staged[name] = target
         for name, path in staged.items():
-            result = validate_file(path, base, label=src.location(name), level=level)
+            result = validate_file(path, base, label=src.location(name), level=level, shapes=shapes)
             report.merge(result.report)
             report.files = [f for f in report.files if f != result.label]
-            packaged = f"data/rdf/{Path(name).stem}.nq"
-            if result.documents and packaged in bag.payload:
+            packaged = packaged_nquads.get(name)
+            if result.documents and packaged:
                 fresh = serialize(result.documents, "nquads")
                 if src.read(packaged, max_bytes()) != fresh:
                     report.add(

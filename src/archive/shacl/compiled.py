@@ -1,146 +1,151 @@
-"""Fast SHACL validation of document graphs: the project's shapes compiled once, run on indexes.
+"""SHACL Core, compiled: a shapes graph turned once into Python objects, run on each document.
 
-pySHACL rebuilds its view of the shapes and walks rdflib graphs for every document, which
-costs tens of milliseconds per small graph. Here the shapes graph is compiled once into plain
-Python objects (targets, paths, constraint components), and each document is validated on two
-small dictionaries built from its triples (subject -> predicate -> objects and
-predicate -> object -> subjects). No rdflib Graph is built in the hot path.
+pySHACL rebuilds its view of the shapes and walks rdflib graphs for every document, which costs
+tens of milliseconds per small graph. Here the shapes graph is compiled once into targets, paths
+and constraint components, and each document is validated on two small dictionaries built from
+its triples (subject -> predicate -> objects, predicate -> object -> subjects).
 
-The engine gives *exactly* the findings :func:`archive.shacl.validate_document` gives, so it
-copies pySHACL's behaviour where pySHACL makes a choice the SHACL spec leaves open:
+Semantics are those of the SHACL Recommendation, checked by the W3C test suite (``tests/core``,
+vendored in ``tests/shacl_w3c``), where pySHACL and the suite disagree the suite wins:
 
-* severities: with ``allow_warnings`` a shape of severity sh:Warning or sh:Info always
-  "conforms" (this matters inside sh:or and for ``conforms``);
-* sh:node: a value fails when the nested validation produced any result, and the nested
-  results are kept as ``sh:detail`` of the sh:node result (and are findings too);
-* sh:datatype: a literal is ill-typed when rdflib says so (rdflib checks xsd:date,
-  xsd:dateTime, numbers ...; it has no check for xsd:gYear / xsd:gYearMonth);
-* results without sh:message get pySHACL's generic messages.
+* every target, every path form (sequence, alternative, inverse of any path, zero-or-more,
+  one-or-more, zero-or-one) and every Core constraint component;
+* conformance of a node to a shape (sh:node, sh:not, sh:and, sh:or, sh:xone, qualified value
+  shapes) means *no result at all*, whatever the severity;
+* recursive shapes: a node being checked against a shape that is already being checked for the
+  same node is taken to conform (the specification leaves recursion to implementations; this
+  choice always terminates and never invents a violation);
+* sh:datatype checks the lexical form (``"20x4"^^xsd:gYear`` fails), ranges compare typed
+  literals as SPARQL does (:mod:`archive.shacl.xsd`), sh:pattern is XPath ``fn:matches``
+  (:mod:`archive.shacl.xpathregex`);
+* boolean parameters (sh:deactivated, sh:closed, sh:uniqueLang, sh:qualifiedValueShapesDisjoint)
+  count only when they are ``true``.
 
-Anything the compiler does not implement (sh:in, sh:closed, zero-or-more paths, SPARQL
-constraints, recursive shapes ...) is refused with :class:`UnsupportedShapes` when the shapes
-are compiled, never skipped silently.
+Shapes that use SHACL-SPARQL (sh:sparql), SPARQL-based targets or custom constraint components
+are not compiled: every top-level shape that reaches one is validated by pySHACL, and the result
+says so (:attr:`CompiledShapes.delegated`). A valid shapes graph is never refused; an ill-formed
+one (a broken list, a count that is not an integer ...) raises :class:`ShapesError`.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from archive.errors import UnsupportedShapes
+from archive.errors import ShapesError
 from archive.findings import Finding, Layer, Severity
-from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import SH, bind_all
-from archive.shacl.reference import (
-    SEVERITIES,
-    ShaclResult,
-    load_shapes,
-    shape_names,
-)
-from archive.shacl.reference import (
-    local_name as _local,
-)
-from archive.shacl.reference import (
-    n3 as _n3,
-)
-from archive.shacl.reference import (
-    path_text as _path_text,
-)
+from archive.rdf.namespaces import SH
+from archive.shacl import xsd
+from archive.shacl.xpathregex import compile_pattern
 
-DEFAULT_MESSAGE = "SHACL constraint violated"  # what archive.shacl says when a result has none
-ALLOWED_SEVERITIES = frozenset({SH.Warning, SH.Info})  # pySHACL's allow_warnings=True
-MAX_DEPTH = 15  # pySHACL's max_validation_depth
+SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+DEFAULT_MESSAGE = "SHACL constraint violated"
 
-_TYPE = RDF.type  # namespace attribute look-ups are slow in the hot path
+_TYPE = RDF.type
 _SUBCLASS = RDFS.subClassOf
 _EMPTY: frozenset = frozenset()
 _EMPTY_D: dict = {}
-_NO_RESULTS: list = []
+_TRUE = Literal(True)
 
-# Predicates that may appear on a shape: the constraint parameters this engine implements,
-# the targets, and the non-validating properties. Any other sh: predicate is refused.
-_PARAMETERS = {
-    SH["class"],
-    SH.datatype,
-    SH.nodeKind,
-    SH.minCount,
-    SH.maxCount,
-    SH.pattern,
-    SH.hasValue,
-    SH.equals,
-    SH["or"],
-    SH.node,
-    SH.property,
-}
-_TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf}
-_OTHER_ALLOWED = {
-    SH.path,
-    SH.severity,
-    SH.message,
-    SH.name,
-    SH.description,
-    SH.order,
-    SH.group,
-    SH.defaultValue,
-    SH.deactivated,
-    SH.flags,
-}
-_PATH_PREDICATES = {SH.alternativePath, SH.inversePath}
-_DECLARATIONS = {SH.declare, SH.prefix, SH.namespace}  # prefix declarations for SPARQL
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+# What pySHACL validates for us: SHACL-SPARQL constraints, SPARQL-based and custom targets.
+_FOREIGN = {SH.sparql: "SHACL-SPARQL (sh:sparql)", SH.target: "a SPARQL-based target (sh:target)"}
 _NODE_KINDS = {
-    SH.IRI,
-    SH.BlankNode,
-    SH.Literal,
-    SH.BlankNodeOrIRI,
-    SH.BlankNodeOrLiteral,
-    SH.IRIOrLiteral,
+    SH.IRI: (True, False, False),
+    SH.BlankNode: (False, True, False),
+    SH.Literal: (False, False, True),
+    SH.BlankNodeOrIRI: (True, True, False),
+    SH.BlankNodeOrLiteral: (False, True, True),
+    SH.IRIOrLiteral: (True, False, True),
 }
+
+
+def _is_literal(v: Node) -> bool:
+    """isinstance through rdflib's ABC metaclass is slow; exact types first."""
+    t = type(v)
+    return t is Literal or (t is not URIRef and t is not BNode and isinstance(v, Literal))
+
+
+def _is_bnode(v: Node) -> bool:
+    t = type(v)
+    return t is BNode or (t is not URIRef and t is not Literal and isinstance(v, BNode))
+
+
+def _is_true(v: Node | None) -> bool:
+    """Only the literal ``true`` (xsd:boolean) switches a boolean parameter on."""
+    return isinstance(v, Literal) and v.datatype == XSD.boolean and str(v) == "true"
 
 
 # ---------------------------------------------------------------------------------------------
-# Per-document data: two indexes over the document's triples
+# Per-document data
 # ---------------------------------------------------------------------------------------------
 
 
 class _Data:
-    """What the compiled shapes need to know about one document graph."""
+    """One document graph as the compiled shapes read it, and the state of one validation."""
 
-    __slots__ = ("_dg", "_supers", "doc", "inn", "out")
+    __slots__ = (
+        "_instances",
+        "assumed",
+        "doc",
+        "inn",
+        "memo",
+        "out",
+        "rest",
+        "stack",
+    )
 
-    def __init__(
-        self, doc: DocumentGraph, triples: Iterable, fwd: dict[Node, Node], inv: dict[Node, Node]
-    ) -> None:
-        # fwd / inv map each indexed predicate to the one term object the compiled shapes look
-        # it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow Python).
+    def __init__(self, doc: Any, triples: Iterable, program: CompiledShapes) -> None:
+        # forward / inverse map each indexed predicate to the one term object the compiled shapes
+        # look it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow
+        # Python); IRIs are found by their text (plain str comparison, in C).
         out: dict[Node, dict[Node, set[Node]]] = {}
         inn: dict[Node, dict[Node, set[Node]]] = {}
+        fwd_get = program.forward.get
+        inv_get = program.inverse.get
+        fwd_text = program.forward_text.get
+        inv_text = program.inverse_text.get
+        every = program.every_predicate
+        rest: dict[Node, list[tuple[Node, Node]]] = {}
+        seen: dict[Any, tuple[Node | None, Node | None]] = {}  # a document repeats predicates
         for s, p, o in triples:
-            fp = fwd.get(p)
-            ip = inv.get(p)
-            if fp is not None:
-                p = fp
+            pair = seen.get(p)
+            if pair is None:
+                if type(p) is URIRef:
+                    key = str(p)
+                    pair = (fwd_text(key), inv_text(key))
+                else:
+                    pair = (fwd_get(p), inv_get(p))
+                seen[p] = pair
+            fp, ip = pair
+            if fp is None:
+                if every:  # sh:closed: the other properties, kept as they come (no index)
+                    r = rest.get(s)
+                    if r is None:
+                        rest[s] = [(p, o)]
+                    else:
+                        r.append((p, o))
+            else:
                 d = out.get(s)
                 if d is None:
-                    out[s] = {p: {o}}
+                    out[s] = {fp: {o}}
                 else:
-                    vs = d.get(p)
+                    vs = d.get(fp)
                     if vs is None:
-                        d[p] = {o}
+                        d[fp] = {o}
                     else:
                         vs.add(o)
             if ip is not None:
-                p = ip
-                d = inn.get(p)
+                d = inn.get(ip)
                 if d is None:
-                    inn[p] = {o: {s}}
+                    inn[ip] = {o: {s}}
                 else:
                     vs = d.get(o)
                     if vs is None:
@@ -149,31 +154,20 @@ class _Data:
                         vs.add(s)
         self.out = out
         self.inn = inn
+        self.rest = rest
         self.doc = doc
-        self._supers: dict[Node, set[Node]] = {}
-        self._dg: Any = None
-
-    def supers(self, cls: Node) -> set[Node]:
-        """``cls`` and everything it is an rdfs:subClassOf, transitively (cycle-safe)."""
-        found = self._supers.get(cls)
-        if found is None:
-            found = {cls}
-            todo = [cls]
-            out = self.out
-            while todo:
-                for up in out.get(todo.pop(), _EMPTY_D).get(_SUBCLASS, _EMPTY):
-                    if up not in found:
-                        found.add(up)
-                        todo.append(up)
-            self._supers[cls] = found
-        return found
+        self._instances: dict[Node, set[Node]] = {}
+        self.memo: dict[tuple[Any, Node], bool] = {}
+        self.stack: set[tuple[Any, Node]] = set()
+        self.assumed = 0
 
     def is_instance(self, node: Node, cls: Node) -> bool:
-        """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph."""
-        if _is_literal(node):
-            return False
-        supers = self.supers
-        return any(cls in supers(t) for t in self.out.get(node, _EMPTY_D).get(_TYPE, ()))
+        """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph (the
+        instances of each class are gathered once per document, from the rdf:type index)."""
+        found = self._instances.get(cls)
+        if found is None:
+            found = self._instances[cls] = self.instances(cls)
+        return node in found
 
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
@@ -189,13 +183,8 @@ class _Data:
                     found.update(types.get(sub, ()))
         return found
 
-    def data_graph(self) -> Any:
-        """The document as pySHACL sees it; only built to word generic messages or reports."""
-        if self._dg is None:
-            from pyshacl.graph_abstraction import DataGraph
-
-            self._dg = DataGraph.from_rdflib(self.doc.to_graph())
-        return self._dg
+    def values(self, node: Node, p: Node) -> Any:
+        return self.out.get(node, _EMPTY_D).get(p, _EMPTY)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,32 +192,46 @@ class _Data:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Result:
-    """One validation result, as pySHACL would put it in the report."""
+class Result:
+    """One validation result: the shape and component that produced it, the focus node, the
+    value (or None), the path when it is not the shape's own (sh:closed), nested details."""
 
-    __slots__ = ("component", "details", "focus", "shape", "value")
+    __slots__ = ("component", "details", "focus", "messages", "path", "shape", "value")
 
     def __init__(
         self,
-        shape: _Shape,
-        component: _Component,
+        shape: Shape,
+        component: Constraint,
         focus: Node,
         value: Node | None = None,
-        details: list[_Result] | None = None,
+        path: Node | None = None,
+        details: list[Result] | None = None,
+        messages: tuple[Node, ...] | None = None,
     ) -> None:
         self.shape = shape
         self.component = component
         self.focus = focus
         self.value = value
+        self.path = path
         self.details = details
+        self.messages = messages
 
-    def messages(self, data: _Data) -> list[Node]:
+    @property
+    def path_node(self) -> Node | None:
+        return self.path if self.path is not None else self.shape.path_node
+
+    @property
+    def severity(self) -> Node:
+        return self.shape.severity
+
+    def all_messages(self) -> tuple[Node, ...]:
+        if self.messages is not None:
+            return self.messages
         if self.shape.messages:
-            return list(self.shape.messages)
-        return [Literal(self.component.generic_message(self, data))]
+            return self.shape.messages
+        return (Literal(self.component.describe(self)),)
 
-    def walk(self) -> Iterator[_Result]:
-        """This result and its sh:detail results, depth first."""
+    def walk(self) -> Iterator[Result]:
         yield self
         for d in self.details or ():
             yield from d.walk()
@@ -238,428 +241,509 @@ class _Result:
 # Constraint components
 # ---------------------------------------------------------------------------------------------
 
-FocusValues = list[tuple[Node, Any]]  # (focus node, its value nodes)
 
-
-def _is_literal(v: Node) -> bool:
-    """isinstance through rdflib's ABC metaclass is slow; exact types first."""
-    t = type(v)
-    return t is Literal or (t is not URIRef and t is not BNode and isinstance(v, Literal))
-
-
-def _is_bnode(v: Node) -> bool:
-    t = type(v)
-    return t is BNode or (t is not URIRef and t is not Literal and isinstance(v, BNode))
-
-
-class _Component:
-    """One constraint component of one shape.
-
-    ``evaluate`` is pySHACL's ``ConstraintComponent.evaluate``: (conforms, results) over all
-    focus nodes. ``passes`` answers, without building results, whether evaluating one focus
-    node would give no result at all; the hot path asks it first.
-    """
+class Constraint:
+    """One constraint of one shape. ``results`` gives the validation results for one focus node
+    and its value nodes; ``ok`` only says whether there would be none (the fast path used for
+    conformance checks and by ``results`` of most components)."""
 
     iri: URIRef = SH.ConstraintComponent
-    shape: _Shape
+    refs: tuple[Shape, ...] = ()
 
-    def evaluate(self, data: _Data, fvn: FocusValues) -> tuple[bool, list[_Result]]:
+    def results(self, data: _Data, shape: Shape, focus: Node, values: Any) -> list[Result] | None:
         raise NotImplementedError
 
-    def passes(self, data: _Data, focus: Node, values: Any) -> bool:
+    def ok(self, data: _Data, focus: Node, values: Any) -> bool:
         raise NotImplementedError
 
-    def generic_message(self, result: _Result, data: _Data) -> str:
-        raise NotImplementedError  # pragma: no cover - every component below words one
-
-    def depth(self) -> int:
-        """How many shapes deep validation goes below this component (pySHACL's limit)."""
-        return 0
+    def describe(self, result: Result) -> str:
+        return DEFAULT_MESSAGE
 
 
-class _ValueTest(_Component):
-    """A component that judges each value node on its own (class, datatype, kind, pattern)."""
+class _ValueTest(Constraint):
+    """A component that judges each value node on its own; one result per failing value."""
 
-    _message = ""
-
-    def ok(self, data: _Data, v: Node) -> bool:
+    def test(self, data: _Data, v: Node) -> bool:
         raise NotImplementedError
 
-    def evaluate(self, data, fvn):
-        ok = self.ok
-        bad = [_Result(self.shape, self, f, v) for f, vs in fvn for v in vs if not ok(data, v)]
-        return not bad, bad
+    def results(self, data, shape, focus, values):
+        test = self.test
+        bad = None
+        for v in values:
+            if not test(data, v):
+                if bad is None:
+                    bad = []
+                bad.append(Result(shape, self, focus, v))
+        return bad
 
-    def passes(self, data, focus, values):
-        ok = self.ok
+    def ok(self, data, focus, values):
+        test = self.test
         for v in values:  # noqa: SIM110 - a plain loop is faster than all() in the hot path
-            if not ok(data, v):
+            if not test(data, v):
                 return False
         return True
 
-    def generic_message(self, result, data):
-        return self._message
 
-
-def _stringify(graph: Any, node: Node) -> str:
-    from pyshacl.rdfutil import stringify_node
-
-    return stringify_node(graph, node)
-
-
-def _stringify_or_str(graph: Any, node: Node) -> str:
-    try:
-        return _stringify(graph, node)
-    except (LookupError, ValueError):
-        return str(node)
-
-
-class _MinCount(_Component):
-    iri = SH.MinCountConstraintComponent
-
-    def __init__(self, shape: _Shape, count: Literal, path_text: str) -> None:
-        self.shape = shape
-        self.count = int(count.value)
-        self._count_text = str(count.value)
-        self._path_text = path_text
-
-    def evaluate(self, data, fvn):
-        n = self.count
-        bad = [_Result(self.shape, self, f) for f, vs in fvn if len(vs) < n]
-        return not bad, bad
-
-    def passes(self, data, focus, values):
-        return len(values) >= self.count
-
-    def generic_message(self, result, data):
-        focus = _stringify_or_str(data.data_graph(), result.focus)
-        return f"Less than {self._count_text} values on {focus}->{self._path_text}"
-
-
-class _MaxCount(_Component):
-    iri = SH.MaxCountConstraintComponent
-
-    def __init__(self, shape: _Shape, count: Literal, path_text: str) -> None:
-        self.shape = shape
-        self.count = int(count.value)
-        self._count_text = str(count.value)
-        self._path_text = path_text
-
-    def evaluate(self, data, fvn):
-        n = self.count
-        bad = [_Result(self.shape, self, f) for f, vs in fvn if len(vs) > n]
-        return not bad, bad
-
-    def passes(self, data, focus, values):
-        return len(values) <= self.count
-
-    def generic_message(self, result, data):
-        focus = _stringify(data.data_graph(), result.focus)
-        return f"More than {self._count_text} values on {focus}->{self._path_text}"
+def _show(node: Node | None) -> str:
+    if node is None:
+        return "nothing"
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    return node.n3()
 
 
 class _Class(_ValueTest):
-    """sh:class: ``rdf:type/rdfs:subClassOf*`` in the data graph; a literal never passes."""
-
     iri = SH.ClassConstraintComponent
 
-    def __init__(self, shape: _Shape, classes: list[Node], message: str) -> None:
-        self.shape = shape
-        self.classes = classes
-        self._message = message
+    def __init__(self, cls: Node) -> None:
+        self.cls = cls
 
-    def ok(self, data, v):  # all classes at once, for passes()
-        return all(data.is_instance(v, cls) for cls in self.classes)
+    def test(self, data, v):
+        return data.is_instance(v, self.cls)
 
-    def evaluate(self, data, fvn):
-        bad = None
+    def results(self, data, shape, focus, values):
+        key = self.cls
         is_instance = data.is_instance
-        for cls in self.classes:  # one result per (class, value), as pySHACL gives them
-            for f, vs in fvn:
-                for v in vs:
-                    if not is_instance(v, cls):
-                        if bad is None:
-                            bad = []
-                        bad.append(_Result(self.shape, self, f, v))
-        return (True, _NO_RESULTS) if bad is None else (False, bad)
+        bad = None
+        for v in values:
+            if not is_instance(v, key):
+                if bad is None:
+                    bad = []
+                bad.append(Result(shape, self, focus, v))
+        return bad
 
+    def ok(self, data, focus, values):
+        key = self.cls
+        is_instance = data.is_instance
+        for v in values:  # noqa: SIM110
+            if not is_instance(v, key):
+                return False
+        return True
 
-_ACTUAL_TYPES: dict[Node, type | tuple[type, ...]] = {
-    XSD.string: (str, bytes),
-    RDF.langString: (str, bytes),
-    XSD.integer: int,
-    XSD.float: float,
-    XSD.decimal: Decimal,
-    XSD.boolean: bool,
-    XSD.date: date,
-    XSD.time: time,
-    XSD.dateTime: datetime,
-}
+    def describe(self, result):
+        return f"Value {_show(result.value)} is not an instance of {_show(self.cls)}"
 
 
 class _Datatype(_ValueTest):
-    """pySHACL's reading of sh:datatype: same IRI, not ill-typed for rdflib, value of the
-    Python type rdflib gives that datatype; a plain literal is xsd:string, a language-tagged
-    one rdf:langString."""
-
     iri = SH.DatatypeConstraintComponent
 
-    def __init__(self, shape: _Shape, datatype: URIRef, message: str) -> None:
-        self.shape = shape
+    def __init__(self, datatype: Node) -> None:
         self.datatype = datatype
-        self._message = message
-        self._actual = _ACTUAL_TYPES.get(datatype)
 
-    def ok(self, data, v):
-        if not _is_literal(v):
-            return False
-        rule = self.datatype
-        dt = v.datatype
-        if dt == rule:
-            if getattr(v, "ill_typed", None) is True:
-                return False
-            return self._actual is None or isinstance(v.value, self._actual)
-        if rule == RDFS.Literal:
-            return True
-        if rule == RDFS.Datatype and dt:
-            return True
-        if dt is None and v.language is None and rule == XSD.string:
-            return isinstance(v.value, (str, bytes))
-        if rule == RDF.langString and v.language:
-            return isinstance(v.value, (str, bytes))
-        return False
+    def test(self, data, v):
+        return _is_literal(v) and xsd.literal_ok(v, self.datatype)
+
+    def describe(self, result):
+        return (
+            f"Value {_show(result.value)} is not a well-formed literal of datatype "
+            f"{_show(self.datatype)}"
+        )
 
 
 class _NodeKind(_ValueTest):
     iri = SH.NodeKindConstraintComponent
 
-    def __init__(self, shape: _Shape, kind: URIRef, message: str) -> None:
-        self.shape = shape
+    def __init__(self, kind: Node) -> None:
         self.kind = kind
-        self._message = message
-        self._iri = kind in (SH.IRI, SH.IRIOrLiteral, SH.BlankNodeOrIRI)
-        self._bnode = kind in (SH.BlankNode, SH.BlankNodeOrLiteral, SH.BlankNodeOrIRI)
-        self._literal = kind in (SH.Literal, SH.BlankNodeOrLiteral, SH.IRIOrLiteral)
+        self._iri, self._bnode, self._literal = _NODE_KINDS[kind]  # type: ignore[index]
 
-    def ok(self, data, v):
+    def test(self, data, v):
         if _is_bnode(v):
             return self._bnode
         if _is_literal(v):
             return self._literal
         return self._iri
 
+    def describe(self, result):
+        return f"Value {_show(result.value)} is not of node kind {_show(self.kind)}"
 
-def _string_form(v: Node) -> str:
-    """pySHACL's string of a value node for sh:pattern (SPARQL str())."""
-    if _is_literal(v):
-        if v.value is not None and v.datatype in (None, RDF.langString, XSD.string):
-            return str(v.value)
-        return str(v)
-    return str(v)
+
+class _Range(_ValueTest):
+    """sh:minInclusive, sh:minExclusive, sh:maxInclusive, sh:maxExclusive (SPARQL order)."""
+
+    _ACCEPT: ClassVar[dict] = {
+        SH.minInclusive: (SH.MinInclusiveConstraintComponent, (1, 0), "at least"),
+        SH.minExclusive: (SH.MinExclusiveConstraintComponent, (1,), "greater than"),
+        SH.maxInclusive: (SH.MaxInclusiveConstraintComponent, (-1, 0), "at most"),
+        SH.maxExclusive: (SH.MaxExclusiveConstraintComponent, (-1,), "less than"),
+    }
+
+    def __init__(self, param: Node, bound: Node) -> None:
+        self.iri, self.accept, self._words = self._ACCEPT[param]  # type: ignore[index]
+        self.bound = bound
+
+    def test(self, data, v):
+        return xsd.compare(v, self.bound) in self.accept
+
+    def describe(self, result):
+        return f"Value {_show(result.value)} is not {self._words} {_show(self.bound)}"
+
+
+class _Length(_ValueTest):
+    def __init__(self, param: Node, n: int) -> None:
+        self.minimum = param == SH.minLength
+        self.iri = (
+            SH.MinLengthConstraintComponent if self.minimum else SH.MaxLengthConstraintComponent
+        )
+        self.n = n
+
+    def test(self, data, v):
+        if _is_bnode(v):
+            return False
+        size = len(str(v))
+        return size >= self.n if self.minimum else size <= self.n
+
+    def describe(self, result):
+        words = "shorter than" if self.minimum else "longer than"
+        return f"Value {_show(result.value)} is {words} {self.n} characters (or a blank node)"
 
 
 class _Pattern(_ValueTest):
-    """sh:pattern on the string form; a blank node never matches."""
-
     iri = SH.PatternConstraintComponent
 
-    def __init__(self, shape: _Shape, patterns: list[re.Pattern], message: str) -> None:
-        self.shape = shape
-        self.patterns = patterns
-        self._message = message
+    def __init__(self, pattern: str, flags: str) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self.search = compile_pattern(pattern, flags).search
 
-    def ok(self, data, v):
-        if _is_bnode(v):
+    def test(self, data, v):
+        return not _is_bnode(v) and self.search(str(v)) is not None
+
+    def describe(self, result):
+        flags = f" (flags {self.flags!r})" if self.flags else ""
+        return f"Value {_show(result.value)} does not match the pattern {self.pattern!r}{flags}"
+
+
+class _LanguageIn(_ValueTest):
+    iri = SH.LanguageInConstraintComponent
+
+    def __init__(self, ranges: list[str]) -> None:
+        self.ranges = [r.lower() for r in ranges]
+
+    def test(self, data, v):
+        if not _is_literal(v) or not v.language:
             return False
-        text = _string_form(v)
-        return all(rx.search(text) for rx in self.patterns)
+        tag = v.language.lower()
+        # SPARQL langMatches: basic filtering (RFC 4647)
+        return any(r == "*" or tag == r or tag.startswith(r + "-") for r in self.ranges)
 
-    def evaluate(self, data, fvn):
-        bad = None
-        for rx in self.patterns:  # one result per (pattern, value)
-            search = rx.search
-            for f, vs in fvn:
-                for v in vs:
-                    if _is_bnode(v) or not search(_string_form(v)):
-                        if bad is None:
-                            bad = []
-                        bad.append(_Result(self.shape, self, f, v))
-        return (True, _NO_RESULTS) if bad is None else (False, bad)
+    def describe(self, result):
+        return f"Value {_show(result.value)} is not in one of the languages {self.ranges}"
 
 
-class _HasValue(_Component):
-    """sh:hasValue: one result without sh:value when the term is not among the values."""
+class _In(_ValueTest):
+    iri = SH.InConstraintComponent
 
-    iri = SH.HasValueConstraintComponent
+    def __init__(self, members: list[Node]) -> None:
+        self.members = members
+        self.allowed = set(members)
 
-    def __init__(self, shape: _Shape, values: set[Node], sg: Graph) -> None:
+    def test(self, data, v):
+        return v in self.allowed
+
+    def describe(self, result):
+        shown = ", ".join(_show(m) for m in self.members)
+        return f"Value {_show(result.value)} is not one of {shown}"
+
+
+class _Not(_ValueTest):
+    iri = SH.NotConstraintComponent
+
+    def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.values = values
-        self._set_text = str([_stringify(sg, s) for s in values])
-        self._path_text = _stringify(sg, shape.path_node) if shape.path_node is not None else None
+        self.refs = (shape,)
 
-    def evaluate(self, data, fvn):
-        bad = None
-        for hv in self.values:
-            for f, vs in fvn:
-                if hv not in vs:
-                    if bad is None:
-                        bad = []
-                    bad.append(_Result(self.shape, self, f))
-        return (True, _NO_RESULTS) if bad is None else (False, bad)
+    def test(self, data, v):
+        return not self.shape.conforms(data, v)
 
-    def passes(self, data, focus, values):
-        return all(hv in values for hv in self.values)
-
-    def generic_message(self, result, data):
-        focus = _stringify(data.data_graph(), result.focus)
-        if self._path_text:
-            return (
-                f"Node {focus}->{self._path_text} does not contain a value in the set: "
-                f"{self._set_text}"
-            )
-        return f"Node {focus} value is not a in the set of values: {self._set_text}"
+    def describe(self, result):
+        return f"Value {_show(result.value)} conforms to {self.shape.label}, which it must not"
 
 
-class _Equals(_Component):
-    """sh:equals: one result for each value in the symmetric difference."""
+class _And(_ValueTest):
+    iri = SH.AndConstraintComponent
 
-    iri = SH.EqualsConstraintComponent
+    def __init__(self, shapes: list[Shape]) -> None:
+        self.refs = tuple(shapes)
 
-    def __init__(self, shape: _Shape, predicates: set[Node], sg: Graph) -> None:
-        self.shape = shape
-        self.predicates = predicates
-        self._rules = ", ".join(_stringify(sg, p) for p in predicates)
-
-    def evaluate(self, data, fvn):
-        bad = None
-        out = data.out
-        for eq in self.predicates:
-            for f, vs in fvn:
-                other = out.get(f, _EMPTY_D).get(eq, _EMPTY)
-                values = vs if isinstance(vs, (set, frozenset)) else set(vs)
-                if values == other:
-                    continue
-                if bad is None:
-                    bad = []
-                bad.extend(_Result(self.shape, self, f, v) for v in values - other)
-                bad.extend(_Result(self.shape, self, f, v) for v in other - values)
-        return (True, _NO_RESULTS) if bad is None else (False, bad)
-
-    def passes(self, data, focus, values):
-        values = values if isinstance(values, (set, frozenset)) else set(values)
-        got = data.out.get(focus, _EMPTY_D)
-        return all(got.get(eq, _EMPTY) == values for eq in self.predicates)
-
-    def generic_message(self, result, data):
-        dg = data.data_graph()
-        return f"Value of {_stringify(dg, result.focus)}->{self._rules} != " + _stringify(
-            dg, result.value
-        )
-
-
-class _Or(_Component):
-    """sh:or: a value fails when it conforms to none of the members (members of severity
-    sh:Warning / sh:Info always conform under pySHACL's allow_warnings)."""
-
-    iri = SH.OrConstraintComponent
-
-    def __init__(self, shape: _Shape, lists: list[list[_Shape]], members_text: str) -> None:
-        self.shape = shape
-        self.lists = lists
-        self._members_text = members_text
-
-    def evaluate(self, data, fvn):
-        bad = None
-        for members in self.lists:
-            for f, vs in fvn:
-                for v in vs:
-                    if not any(m.conforms_one(data, v) for m in members):
-                        if bad is None:
-                            bad = []
-                        bad.append(_Result(self.shape, self, f, v))
-        return (True, _NO_RESULTS) if bad is None else (False, bad)
-
-    def passes(self, data, focus, values):
-        for members in self.lists:
-            for v in values:
-                if not any(m.conforms_one(data, v) for m in members):
-                    return False
+    def test(self, data, v):
+        for s in self.refs:  # noqa: SIM110
+            if not s.conforms(data, v):
+                return False
         return True
 
-    def generic_message(self, result, data):
-        value = _stringify_or_str(data.data_graph(), result.value)
-        return f"Node {value} must conform to one or more shapes in {self._members_text}"
-
-    def depth(self) -> int:
-        return max(m.depth() for ms in self.lists for m in ms)
+    def describe(self, result):
+        return f"Value {_show(result.value)} does not conform to every shape of an sh:and"
 
 
-class _NodeRef(_Component):
-    """sh:node: a value fails if validating it against the shape produced *any* result; the
-    nested results become the sh:detail of the sh:node result (pySHACL)."""
+class _Or(_ValueTest):
+    iri = SH.OrConstraintComponent
+
+    def __init__(self, shapes: list[Shape]) -> None:
+        self.refs = tuple(shapes)
+
+    def test(self, data, v):
+        for s in self.refs:  # noqa: SIM110
+            if s.conforms(data, v):
+                return True
+        return False
+
+    def describe(self, result):
+        return f"Value {_show(result.value)} conforms to none of the shapes of an sh:or"
+
+
+class _Xone(_ValueTest):
+    iri = SH.XoneConstraintComponent
+
+    def __init__(self, shapes: list[Shape]) -> None:
+        self.refs = tuple(shapes)
+
+    def test(self, data, v):
+        return sum(1 for s in self.refs if s.conforms(data, v)) == 1
+
+    def describe(self, result):
+        return f"Value {_show(result.value)} does not conform to exactly one shape of an sh:xone"
+
+
+class _NodeRef(_ValueTest):
+    """sh:node: one result per value node that does not conform; why it does not (the nested
+    results) is kept as the result's sh:detail."""
 
     iri = SH.NodeConstraintComponent
 
-    def __init__(self, shape: _Shape, targets: list[_Shape], message: str) -> None:
+    def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.targets = targets
-        self._message = message
+        self.refs = (shape,)
 
-    def evaluate(self, data, fvn):
+    def test(self, data, v):
+        return self.shape.conforms(data, v)
+
+    def results(self, data, shape, focus, values):
         bad = None
-        for target in self.targets:
-            for f, vs in fvn:
-                for v in vs:
-                    if target.clean(data, v):
-                        continue
-                    ok, nested = target.validate(data, (v,))
-                    if not ok or nested:
-                        if bad is None:
-                            bad = []
-                        bad.append(_Result(self.shape, self, f, v, list(nested)))
-        return (True, _NO_RESULTS) if bad is None else (False, bad)
+        target = self.shape
+        for v in values:
+            if not target.conforms(data, v):
+                if bad is None:
+                    bad = []
+                bad.append(Result(shape, self, focus, v, details=target.validate(data, (v,))))
+        return bad
 
-    def passes(self, data, focus, values):
-        return all(t.clean(data, v) for t in self.targets for v in values)
-
-    def generic_message(self, result, data):
-        return self._message
-
-    def depth(self) -> int:
-        return max(t.depth() for t in self.targets)
+    def describe(self, result):
+        return f"Value {_show(result.value)} does not conform to the shape {self.shape.label}"
 
 
-class _Property(_Component):
-    """sh:property: each value node is validated, on its own, against each property shape;
-    their results pass up unchanged."""
+class _Count(Constraint):
+    def __init__(self, param: Node, n: int) -> None:
+        self.minimum = param == SH.minCount
+        self.iri = (
+            SH.MinCountConstraintComponent if self.minimum else SH.MaxCountConstraintComponent
+        )
+        self.n = n
 
+    def ok(self, data, focus, values):
+        return len(values) >= self.n if self.minimum else len(values) <= self.n
+
+    def results(self, data, shape, focus, values):
+        return None if self.ok(data, focus, values) else [Result(shape, self, focus)]
+
+    def describe(self, result):
+        return f"{'Fewer' if self.minimum else 'More'} than {self.n} value(s) on the path"
+
+
+class _HasValue(Constraint):
+    iri = SH.HasValueConstraintComponent
+
+    def __init__(self, value: Node) -> None:
+        self.value = value
+
+    def ok(self, data, focus, values):
+        return self.value in values
+
+    def results(self, data, shape, focus, values):
+        return None if self.value in values else [Result(shape, self, focus)]
+
+    def describe(self, result):
+        return f"The value {_show(self.value)} is missing"
+
+
+class _UniqueLang(Constraint):
+    iri = SH.UniqueLangConstraintComponent
+
+    def _duplicates(self, values: Any) -> list[str]:
+        seen: dict[str, int] = {}
+        for v in values:
+            if _is_literal(v) and v.language:
+                tag = v.language.lower()
+                seen[tag] = seen.get(tag, 0) + 1
+        return [t for t, n in seen.items() if n > 1]
+
+    def ok(self, data, focus, values):
+        return not self._duplicates(values)
+
+    def results(self, data, shape, focus, values):
+        dups = self._duplicates(values)
+        return [Result(shape, self, focus) for _ in dups] or None
+
+    def describe(self, result):
+        return "More than one value has the same language tag"
+
+
+class _PairCompare(Constraint):
+    """sh:equals, sh:disjoint, sh:lessThan, sh:lessThanOrEquals against another property."""
+
+    def __init__(self, param: Node, predicate: Node) -> None:
+        self.param = param
+        self.predicate = predicate
+        self.iri = {
+            SH.equals: SH.EqualsConstraintComponent,
+            SH.disjoint: SH.DisjointConstraintComponent,
+            SH.lessThan: SH.LessThanConstraintComponent,
+            SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
+        }[param]  # type: ignore[index]
+
+    def bad_values(self, data: _Data, focus: Node, values: Any) -> list[Node]:
+        other = data.values(focus, self.predicate)
+        if self.param == SH.equals:
+            mine = values if isinstance(values, (set, frozenset)) else set(values)
+            if mine == other:
+                return []
+            return [*(v for v in mine if v not in other), *(o for o in other if o not in mine)]
+        if self.param == SH.disjoint:
+            return [v for v in values if v in other]
+        accept = (-1,) if self.param == SH.lessThan else (-1, 0)
+        return [v for v in values for o in other if xsd.compare(v, o) not in accept]
+
+    def ok(self, data, focus, values):
+        return not self.bad_values(data, focus, values)
+
+    def results(self, data, shape, focus, values):
+        return [Result(shape, self, focus, v) for v in self.bad_values(data, focus, values)] or None
+
+    def describe(self, result):
+        words = {
+            SH.equals: "is not shared with",
+            SH.disjoint: "is also a value of",
+            SH.lessThan: "is not less than the values of",
+            SH.lessThanOrEquals: "is not less than or equal to the values of",
+        }[self.param]  # type: ignore[index]
+        return f"Value {_show(result.value)} {words} {_show(self.predicate)}"
+
+
+class _Qualified(Constraint):
+    """sh:qualifiedValueShape with sh:qualifiedMinCount / sh:qualifiedMaxCount."""
+
+    def __init__(self, minimum: bool, n: int, shape: Shape, siblings: list[Shape]) -> None:
+        self.minimum = minimum
+        self.iri = (
+            SH.QualifiedMinCountConstraintComponent
+            if minimum
+            else SH.QualifiedMaxCountConstraintComponent
+        )
+        self.n = n
+        self.shape = shape
+        self.siblings = siblings
+        self.refs = (shape, *siblings)
+
+    def count(self, data: _Data, values: Any) -> int:
+        n = 0
+        for v in values:
+            if self.shape.conforms(data, v) and not any(s.conforms(data, v) for s in self.siblings):
+                n += 1
+        return n
+
+    def ok(self, data, focus, values):
+        n = self.count(data, values)
+        return n >= self.n if self.minimum else n <= self.n
+
+    def results(self, data, shape, focus, values):
+        return None if self.ok(data, focus, values) else [Result(shape, self, focus)]
+
+    def describe(self, result):
+        words = "Fewer" if self.minimum else "More"
+        return f"{words} than {self.n} value(s) conform to the shape {self.shape.label}"
+
+
+class _Closed(Constraint):
+    iri = SH.ClosedConstraintComponent
+
+    def __init__(self, allowed: set[Node]) -> None:
+        self.allowed = allowed
+
+    def bad(self, data: _Data, values: Any) -> Iterator[tuple[Node, Node, Node]]:
+        allowed = self.allowed
+        for v in values:
+            for p, objects in data.out.get(v, _EMPTY_D).items():
+                if p not in allowed:
+                    for o in objects:
+                        yield v, p, o
+            # a predicate no shape indexes is not an allowed one (those are all indexed)
+            for p, o in dict.fromkeys(data.rest.get(v, ())):
+                yield v, p, o
+
+    def ok(self, data, focus, values):
+        return next(self.bad(data, values), None) is None
+
+    def results(self, data, shape, focus, values):
+        # the focus of each result is the value node that has the property (SHACL 4.8.1)
+        return [Result(shape, self, v, o, path=p) for v, p, o in self.bad(data, values)] or None
+
+    def describe(self, result):
+        return f"Property {_show(result.path)} is not allowed on a closed shape"
+
+
+class _Property(Constraint):
     iri = SH.PropertyConstraintComponent
 
-    def __init__(self, shape: _Shape, props: list[_Shape]) -> None:
+    def __init__(self, shape: Shape) -> None:
         self.shape = shape
-        self.props = props
+        self.refs = (shape,)
 
-    def evaluate(self, data, fvn):
-        non_conformant = False
-        results: list[_Result] = []
-        values = [v for _, vs in fvn for v in vs]
-        for prop in self.props:
+    def ok(self, data, focus, values):
+        prop = self.shape
+        for v in values:  # noqa: SIM110
+            if not prop.conforms(data, v):
+                return False
+        return True
+
+    def results(self, data, shape, focus, values):
+        out = None
+        prop = self.shape
+        if prop.cyclic:
             for v in values:
-                if prop.clean(data, v):
-                    continue
-                ok, found = prop.validate(data, (v,))
-                if not ok:
-                    non_conformant = True
+                found = prop.validate(data, (v,))
                 if found:
-                    results.extend(found)
-        return not non_conformant, results
+                    if out is None:
+                        out = []
+                    out.extend(found)
+            return out
+        if prop.deactivated:
+            return None
+        path = prop.path  # a property shape always has one
+        constraints = prop.constraints
+        pred = prop.predicate
+        out_get = data.out.get
+        for v in values:
+            vals = path(data, v) if pred is None else out_get(v, _EMPTY_D).get(pred, _EMPTY)
+            for c in constraints:
+                found = c.results(data, prop, v, vals)
+                if found:
+                    if out is None:
+                        out = []
+                    out.extend(found)
+        return out
 
-    def passes(self, data, focus, values):
-        return all(p.clean(data, v) for p in self.props for v in values)
 
-    def depth(self) -> int:
-        return max(p.depth() for p in self.props)
+class _Foreign(Constraint):
+    """A constraint this engine leaves to pySHACL (SHACL-SPARQL, custom components)."""
+
+    def __init__(self, iri: URIRef, what: str) -> None:
+        self.iri = iri
+        self.what = what
+
+    def ok(self, data, focus, values):  # pragma: no cover - delegated shapes never run here
+        raise RuntimeError("a delegated constraint was evaluated by the compiled engine")
+
+    results = ok  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -669,25 +753,29 @@ class _Property(_Component):
 PathFn = Callable[[_Data, Node], Any]
 
 
-class _Shape:
+class Shape:
     """A compiled node or property shape."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
         self.path: PathFn | None = None
+        self.predicate: Node | None = None  # the path when it is one predicate, forwards
         self.path_node: Node | None = None
         self.path_text: str | None = None
         self.severity: Node = SH.Violation
-        self.allow_conform = False
         self.messages: tuple[Node, ...] = ()
         self.deactivated = False
-        self.components: list[_Component] = []
-        self.simple = True  # no sh:property: conforms exactly when it gives no result
+        self.constraints: list[Constraint] = []
         self.rule = ""
+        self.label = ""
         self.target_nodes: list[Node] = []
         self.target_classes: list[Node] = []
         self.subjects_of: list[Node] = []
         self.objects_of: list[Node] = []
+        self.foreign: list[str] = []  # what pySHACL has to validate in this shape
+        # can this shape reach itself through sh:node, sh:property, sh:and ...? Only then can a
+        # check of it be under way further up, and only then is the recursion guard needed.
+        self.cyclic = True
 
     @property
     def has_targets(self) -> bool:
@@ -704,63 +792,554 @@ class _Shape:
             found.update(data.inn.get(p, _EMPTY_D))
         return found
 
-    def validate(self, data: _Data, focus: Iterable[Node]) -> tuple[bool, list[_Result]]:
-        """pySHACL's Shape.validate with allow_warnings=True: (conforms, results)."""
+    def validate(self, data: _Data, focus: Iterable[Node]) -> list[Result]:
+        """Every result of validating these focus nodes against this shape."""
         if self.deactivated:
-            return True, _NO_RESULTS
+            return []
+        out: list[Result] = []
         path = self.path
-        fvn = [(f, (f,)) for f in focus] if path is None else [(f, path(data, f)) for f in focus]
-        if not fvn:
-            return True, _NO_RESULTS
-        non_conformant = False
-        results: list[_Result] = _NO_RESULTS
-        for component in self.components:
-            ok, found = component.evaluate(data, fvn)
-            if not ok and not self.allow_conform and not non_conformant:
-                non_conformant = any(r.shape.severity not in ALLOWED_SEVERITIES for r in found)
-            if found:
-                if results is _NO_RESULTS:
-                    results = []
-                results.extend(found)
-        return not non_conformant, results
+        if not self.cyclic and path is None:
+            self._validate_node(data, focus, out)
+            return out
+        if not self.cyclic:
+            constraints = self.constraints
+            for f in focus:
+                values = (f,) if path is None else path(data, f)
+                for c in constraints:
+                    found = c.results(data, self, f, values)
+                    if found:
+                        out.extend(found)
+            return out
+        stack = data.stack
+        for f in focus:
+            key = (self, f)
+            if key in stack:  # the same check is already under way further up: recursion
+                data.assumed += 1
+                continue
+            stack.add(key)
+            try:
+                values = (f,) if path is None else path(data, f)
+                for c in self.constraints:
+                    found = c.results(data, self, f, values)
+                    if found:
+                        out.extend(found)
+            finally:
+                stack.discard(key)
+        return out
 
-    def clean(self, data: _Data, v: Node) -> bool:
-        """Would validating ``v`` against this shape give no result at all?"""
+    def _validate_node(self, data: _Data, focus: Iterable[Node], out: list[Result]) -> None:
+        """:meth:`validate` of a node shape that cannot reach itself, with its property shapes
+        checked inline (what _Property.results and _Count.results do, without their calls:
+        most of the work of a document is here)."""
+        constraints = self.constraints
+        out_get = data.out.get
+        for f in focus:
+            values = (f,)
+            row = None
+            for c in constraints:
+                if type(c) is not _Property or c.shape.cyclic:
+                    found = c.results(data, self, f, values)
+                    if found:
+                        out.extend(found)
+                    continue
+                prop = c.shape
+                if prop.deactivated:
+                    continue
+                pred = prop.predicate
+                if pred is not None:
+                    if row is None:
+                        row = out_get(f, _EMPTY_D)
+                    vals = row.get(pred, _EMPTY)
+                else:
+                    vals = prop.path(data, f)  # type: ignore[misc]
+                for pc in prop.constraints:
+                    if type(pc) is _Count:
+                        n = len(vals)
+                        if n < pc.n if pc.minimum else n > pc.n:
+                            out.append(Result(prop, pc, f))
+                        continue
+                    found = pc.results(data, prop, f, vals)
+                    if found:
+                        out.extend(found)
+
+    def conforms(self, data: _Data, v: Node) -> bool:
+        """Does ``v`` conform (validating it gives no result at all, whatever the severity)?"""
         if self.deactivated:
             return True
-        values = (v,) if self.path is None else self.path(data, v)
-        for component in self.components:  # noqa: SIM110 - hot path, see _ValueTest.passes
-            if not component.passes(data, v, values):
-                return False
-        return True
+        key = (self, v)
+        memo = data.memo
+        known = memo.get(key)
+        if known is not None:
+            return known
+        if not self.cyclic:  # nothing below can be assumed about this check: no guard
+            values = (v,) if self.path is None else self.path(data, v)
+            ok = True
+            for c in self.constraints:
+                if not c.ok(data, v, values):
+                    ok = False
+                    break
+            memo[key] = ok
+            return ok
+        stack = data.stack
+        if key in stack:
+            data.assumed += 1
+            return True
+        stack.add(key)
+        before = data.assumed
+        try:
+            values = (v,) if self.path is None else self.path(data, v)
+            ok = True
+            for c in self.constraints:
+                if not c.ok(data, v, values):
+                    ok = False
+                    break
+        finally:
+            stack.discard(key)
+        if data.assumed == before:  # not decided under a recursive assumption: keep it
+            memo[key] = ok
+        return ok
 
-    def conforms_one(self, data: _Data, v: Node) -> bool:
-        """pySHACL's verdict for ``v`` alone. Without sh:property the verdict is "no result"
-        (or always yes for a sh:Warning / sh:Info shape); sh:property passes up results of
-        other severities, so then the full validation decides."""
-        if self.simple:
-            return self.allow_conform or self.clean(data, v)
-        return self.validate(data, (v,))[0]
-
-    def depth(self) -> int:
-        return 1 + max((c.depth() for c in self.components), default=0)
-
-
-def _path_value_fn(p: URIRef, inverse: bool) -> PathFn:
-    if inverse:
-
-        def step(data: _Data, node: Node) -> Any:
-            return data.inn.get(p, _EMPTY_D).get(node, _EMPTY)
-
-    else:
-
-        def step(data: _Data, node: Node) -> Any:
-            return data.out.get(node, _EMPTY_D).get(p, _EMPTY)
-
-    return step
+    def reachable(self) -> Iterator[Shape]:
+        seen: set[int] = set()
+        todo: list[Shape] = [self]
+        while todo:
+            s = todo.pop()
+            if id(s) in seen:
+                continue
+            seen.add(id(s))
+            yield s
+            for c in s.constraints:
+                todo.extend(c.refs)
 
 
-def _sequence_fn(steps: list[PathFn]) -> PathFn:
+def _closure(step: PathFn, node: Node, data: _Data, include_self: bool) -> set[Node]:
+    found: set[Node] = {node} if include_self else set()
+    todo = [node]
+    seen = {node}
+    while todo:
+        for n in step(data, todo.pop()):
+            found.add(n)
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The compiled program
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CompiledShapes:
+    """A shapes graph compiled for fast validation of many document graphs."""
+
+    shapes_graph: Graph
+    top: list[Shape]  # the shapes with targets, validated on every document
+    forward: dict[Node, Node]  # predicates whose subject -> objects index is needed
+    inverse: dict[Node, Node]  # predicates whose object -> subjects index is needed
+    every_predicate: bool = False  # sh:closed needs every property of a node (_Data.rest)
+    all_shapes: dict[Node, Shape] = field(repr=False, default_factory=dict)
+    delegated: list[Shape] = field(default_factory=list)  # validated by pySHACL
+    digest: str = ""
+    source: str = ""  # what the shapes were loaded from, for messages
+    report_cache: Any = field(default=None, repr=False)  # report.ReportCache, made when needed
+    forward_text: dict[str, Node] = field(default_factory=dict, repr=False)
+    inverse_text: dict[str, Node] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.forward_text = {str(p): t for p, t in self.forward.items() if type(p) is URIRef}
+        self.inverse_text = {str(p): t for p, t in self.inverse.items() if type(p) is URIRef}
+
+    def validate(self, doc: Any, file: str | None = None) -> ShaclOutcome:
+        data = _Data(doc, doc.triples, self)
+        results: list[Result] = []
+        for shape in self.top:
+            if shape.deactivated:
+                continue
+            focus = shape.focus_nodes(data)
+            if focus:
+                results.extend(shape.validate(data, focus))
+        if self.delegated:
+            results.extend(validate_delegated(self, doc))
+        return ShaclOutcome(self, doc, results, file)
+
+    def write_report(self, pairs: list[tuple[Any, list[Result]]], bnode_prefix: str = "b") -> str:
+        """The W3C validation report (Turtle) of (document, results) pairs of this program."""
+        from archive.shacl.report import ReportCache, write_report
+
+        if self.report_cache is None:
+            self.report_cache = ReportCache(self.shapes_graph)
+        return write_report(self.shapes_graph, pairs, bnode_prefix, self.report_cache)
+
+    @property
+    def delegation_note(self) -> str | None:
+        if not self.delegated:
+            return None
+        what = sorted({w for s in self.delegated for r in s.reachable() for w in r.foreign})
+        names = ", ".join(sorted(s.label for s in self.delegated))
+        return (
+            f"shape(s) {names} use {', '.join(what)}, which the compiled engine does not "
+            "implement: pySHACL validated them"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The compiler
+# ---------------------------------------------------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self, sg: Graph, names: dict[Node, str], where: Callable[[Node], Any]) -> None:
+        self.sg = sg
+        self.names = names
+        self.where = where  # node -> (file, line) for error messages
+        self.shapes: dict[Node, Shape] = {}
+        self.forward: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
+        self.inverse: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
+        self.every = False
+        self.custom_params = self._custom_parameters()
+        self.pending_qualified: list[tuple[Shape, Node]] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def fail(self, node: Node, problem: str, param: Node | None = None) -> ShapesError:
+        """The error for a shape, at the line of its ``param`` statement when known."""
+        file, line = self.where(node, param) if param is not None else self.where(node)
+        return ShapesError(f"shape {label_of(self.sg, node)}: {problem}", file, line)
+
+    def single(self, node: Node, predicate: URIRef) -> Node | None:
+        values = list(self.sg.objects(node, predicate))
+        if len(values) > 1:
+            raise self.fail(node, f"more than one {qname(self.sg, predicate)}", predicate)
+        return values[0] if values else None
+
+    def items(self, head: Node, owner: Node, what: str, param: Node | None = None) -> list[Node]:
+        return rdf_list(
+            self.sg, head, lambda problem: self.fail(owner, f"{what}: {problem}", param)
+        )
+
+    def integer(self, node: Node, param: Node, value: Node) -> int:
+        if not (isinstance(value, Literal) and xsd.well_formed(str(value), str(XSD.integer))):
+            raise self.fail(
+                node, f"{qname(self.sg, param)} must be an integer, not {value.n3()}", param
+            )
+        if value.datatype != XSD.integer:
+            raise self.fail(node, f"{qname(self.sg, param)} must be an xsd:integer", param)
+        return int(str(value))
+
+    @staticmethod
+    def index(predicate: Node, which: dict[Node, Node]) -> Node:
+        """Ask for an index on ``predicate``; returns the term object look-ups must use."""
+        return which.setdefault(predicate, predicate)
+
+    def _custom_parameters(self) -> dict[Node, Node]:
+        """Parameters of custom constraint components declared in the shapes graph."""
+        sg = self.sg
+        out: dict[Node, Node] = {}
+        components = set(sg.subjects(RDF.type, SH.ConstraintComponent))
+        for sub in list(sg.subjects(RDFS.subClassOf, SH.ConstraintComponent)):
+            components |= set(sg.subjects(RDF.type, sub))
+        for comp in components:
+            for param in sg.objects(comp, SH.parameter):
+                for p in sg.objects(param, SH.path):
+                    if not str(p).startswith(str(SH)):
+                        out[p] = comp
+        return out
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    def discover(self) -> tuple[list[Node], set[Node]]:
+        """Every shape that can be validated directly: those with targets (explicit or implicit)."""
+        sg = self.sg
+        candidates: set[Node] = set(sg.subjects(RDF.type, SH.NodeShape)) | set(
+            sg.subjects(RDF.type, SH.PropertyShape)
+        )
+        for p in (*_TARGETS, SH.target):
+            candidates.update(sg.subjects(p, None))
+        class_types = {RDFS.Class, OWL.Class}
+        todo = list(class_types)
+        while todo:  # SHACL instances of rdfs:Class in the shapes graph
+            for sub in sg.subjects(RDFS.subClassOf, todo.pop()):
+                if sub not in class_types:
+                    class_types.add(sub)
+                    todo.append(sub)
+        implicit = {
+            s
+            for s in candidates | set(sg.subjects(SH.property, None))
+            if any(t in class_types for t in sg.objects(s, RDF.type))
+        }
+        return sorted(candidates | implicit, key=str), implicit
+
+    def compile_all(self) -> CompiledShapes:
+        roots, implicit = self.discover()
+        top: list[Shape] = []
+        for node in roots:
+            if isinstance(node, Literal):
+                raise self.fail(node, "a literal cannot be a shape")
+            shape = self.shape(node)
+            if node in implicit:
+                shape.target_classes.append(node)
+            if shape.has_targets:
+                top.append(shape)
+        self.resolve_qualified()
+        self.mark_cycles()
+        compiled = [s for s in top if not any(r.foreign for r in s.reachable())]
+        delegated = [s for s in top if any(r.foreign for r in s.reachable())]
+        return CompiledShapes(
+            self.sg,
+            compiled,
+            self.forward,
+            self.inverse,
+            self.every,
+            dict(self.shapes),
+            delegated,
+        )
+
+    # -- shapes --------------------------------------------------------------------------------
+
+    def shape(self, node: Node) -> Shape:
+        found = self.shapes.get(node)
+        if found is not None:
+            return found
+        if isinstance(node, Literal):
+            raise self.fail(node, "a literal cannot be a shape")
+        shape = Shape(node)
+        self.shapes[node] = shape  # before the constraints: recursive shapes point back here
+        sg = self.sg
+        shape.rule = self.names.get(node) or local_name(node)
+        shape.label = label_of(sg, node)
+        path_node = self.single(node, SH.path)
+        if path_node is not None:
+            shape.path_node = path_node
+            shape.path = self.path(path_node, node)
+            shape.path_text = path_text(sg, path_node)
+            if isinstance(path_node, URIRef):
+                shape.predicate = self.index(path_node, self.forward)
+        severity = self.single(node, SH.severity)
+        if severity is not None:
+            if not isinstance(severity, URIRef):
+                raise self.fail(node, "sh:severity must be an IRI", SH.severity)
+            shape.severity = severity
+        shape.messages = tuple(sg.objects(node, SH.message))
+        shape.deactivated = any(_is_true(v) for v in sg.objects(node, SH.deactivated))
+        shape.target_nodes = list(sg.objects(node, SH.targetNode))
+        shape.target_classes = list(sg.objects(node, SH.targetClass))
+        shape.subjects_of = [
+            self.index(p, self.inverse) for p in sg.objects(node, SH.targetSubjectsOf)
+        ]
+        shape.objects_of = [
+            self.index(p, self.inverse) for p in sg.objects(node, SH.targetObjectsOf)
+        ]
+        for p in sg.predicates(node, None):
+            if p in _FOREIGN:
+                shape.foreign.append(_FOREIGN[p])
+            elif p in self.custom_params:
+                shape.foreign.append(
+                    f"the custom constraint component {qname(sg, self.custom_params[p])}"
+                )
+        shape.constraints = self.constraints(shape)
+        return shape
+
+    def constraints(self, shape: Shape) -> list[Constraint]:
+        sg = self.sg
+        node = shape.node
+        is_prop = shape.path_node is not None
+        out: list[Constraint] = []
+        objects = {}
+        for p, o in sg.predicate_objects(node):
+            objects.setdefault(p, []).append(o)
+
+        def each(param: Node) -> list[Node]:
+            return sorted(objects.get(param, ()), key=lambda n: (type(n).__name__, str(n)))
+
+        for cls in each(SH["class"]):
+            out.append(_Class(cls))
+        for dt in each(SH.datatype):
+            if not isinstance(dt, URIRef):
+                raise self.fail(node, "sh:datatype must be an IRI", SH.datatype)
+            out.append(_Datatype(dt))
+        for kind in each(SH.nodeKind):
+            if kind not in _NODE_KINDS:
+                raise self.fail(
+                    node, f"sh:nodeKind {kind.n3()} is not one of the six SHACL kinds", SH.nodeKind
+                )
+            out.append(_NodeKind(kind))
+        if is_prop:
+            for param in (SH.minCount, SH.maxCount):
+                for v in each(param):
+                    n = self.integer(node, param, v)
+                    if n < 0:
+                        raise self.fail(node, f"{qname(sg, param)} must not be negative", param)
+                    out.append(_Count(param, n))
+        for param in (SH.minInclusive, SH.minExclusive, SH.maxInclusive, SH.maxExclusive):
+            for v in each(param):
+                if not isinstance(v, Literal):
+                    raise self.fail(node, f"{qname(sg, param)} must be a literal", param)
+                out.append(_Range(param, v))
+        for param in (SH.minLength, SH.maxLength):
+            for v in each(param):
+                out.append(_Length(param, self.integer(node, param, v)))
+        flags = each(SH.flags)
+        if len(flags) > 1:
+            raise self.fail(node, "more than one sh:flags", SH.flags)
+        if flags and not isinstance(flags[0], Literal):
+            raise self.fail(node, "sh:flags must be a string", SH.flags)
+        for v in each(SH.pattern):
+            if not isinstance(v, Literal) or v.language:
+                raise self.fail(node, "sh:pattern must be a string literal", SH.pattern)
+            try:
+                out.append(_Pattern(str(v), str(flags[0]) if flags else ""))
+            except ShapesError as exc:
+                raise self.fail(node, exc.problem, SH.pattern) from None
+        for head in each(SH.languageIn):
+            ranges = self.items(head, node, "sh:languageIn", SH.languageIn)
+            if not all(isinstance(r, Literal) and not r.language for r in ranges):
+                raise self.fail(node, "sh:languageIn must list strings", SH.languageIn)
+            out.append(_LanguageIn([str(r) for r in ranges]))
+        if is_prop:
+            for v in each(SH.uniqueLang):
+                if not (isinstance(v, Literal) and v.datatype == XSD.boolean):
+                    raise self.fail(node, "sh:uniqueLang must be an xsd:boolean", SH.uniqueLang)
+                if _is_true(v):
+                    out.append(_UniqueLang())
+        pairs = (SH.equals, SH.disjoint) + ((SH.lessThan, SH.lessThanOrEquals) if is_prop else ())
+        for param in pairs:
+            for v in each(param):
+                if not isinstance(v, URIRef):
+                    raise self.fail(node, f"{qname(sg, param)} must be a property IRI", param)
+                out.append(_PairCompare(param, self.index(v, self.forward)))
+        for v in each(SH["not"]):
+            out.append(_Not(self.shape(v)))
+        for param, kind in ((SH["and"], _And), (SH["or"], _Or), (SH.xone, _Xone)):
+            for head in each(param):
+                members = self.items(head, node, qname(sg, param), param)
+                out.append(kind([self.shape(m) for m in members]))
+        for v in each(SH.node):
+            out.append(_NodeRef(self.shape(v)))
+        for v in each(SH.property):
+            if (v, SH.path, None) not in sg:
+                raise self.fail(v, "a value of sh:property must have an sh:path")
+            out.append(_Property(self.shape(v)))
+        if is_prop and objects.get(SH.qualifiedValueShape):
+            self.pending_qualified.append((shape, node))
+        for v in each(SH.hasValue):
+            out.append(_HasValue(v))
+        for head in each(SH["in"]):
+            out.append(_In(self.items(head, node, "sh:in", SH["in"])))
+        closed = each(SH.closed)
+        if any(_is_true(v) for v in closed):
+            allowed: set[Node] = set()
+            for head in each(SH.ignoredProperties):
+                allowed.update(self.items(head, node, "sh:ignoredProperties", SH.ignoredProperties))
+            for prop in objects.get(SH.property, ()):
+                for p in sg.objects(prop, SH.path):
+                    if isinstance(p, URIRef):
+                        allowed.add(p)
+            self.every = True
+            out.append(_Closed({self.index(p, self.forward) for p in allowed}))
+        return out
+
+    def mark_cycles(self) -> None:
+        """``Shape.cyclic``: whether a shape can reach itself (then a check of it may already be
+        under way when it is reached again, and the recursion guard applies)."""
+        for shape in self.shapes.values():
+            seen: set[int] = set()
+            todo = [r for c in shape.constraints for r in c.refs]
+            cyclic = False
+            while todo:
+                s = todo.pop()
+                if s is shape:
+                    cyclic = True
+                    break
+                if id(s) in seen:
+                    continue
+                seen.add(id(s))
+                todo.extend(r for c in s.constraints for r in c.refs)
+            shape.cyclic = cyclic
+
+    def resolve_qualified(self) -> None:
+        """Qualified value shapes need their siblings, so they are built after every shape."""
+        sg = self.sg
+        for shape, node in self.pending_qualified:
+            disjoint = any(_is_true(v) for v in sg.objects(node, SH.qualifiedValueShapesDisjoint))
+            for q in sg.objects(node, SH.qualifiedValueShape):
+                siblings: list[Shape] = []
+                if disjoint:
+                    for parent in sg.subjects(SH.property, node):
+                        for other in sg.objects(parent, SH.property):
+                            for sq in sg.objects(other, SH.qualifiedValueShape):
+                                if sq != q and self.shape(sq) not in siblings:
+                                    siblings.append(self.shape(sq))
+                target = self.shape(q)
+                for param, minimum in ((SH.qualifiedMinCount, True), (SH.qualifiedMaxCount, False)):
+                    for v in sg.objects(node, param):
+                        n = self.integer(node, param, v)
+                        shape.constraints.append(_Qualified(minimum, n, target, siblings))
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def path(self, node: Node, owner: Node, inverse: bool = False, depth: int = 0) -> PathFn:
+        """A function giving the values of a SHACL path (or of its inverse) from a node."""
+        sg = self.sg
+        if depth > 50:
+            raise self.fail(owner, "the property path is nested too deep (a cycle?)", SH.path)
+        if isinstance(node, URIRef):
+            if inverse:
+                p = self.index(node, self.inverse)
+                return lambda data, n: data.inn.get(p, _EMPTY_D).get(n, _EMPTY)
+            p = self.index(node, self.forward)
+            return lambda data, n: data.out.get(n, _EMPTY_D).get(p, _EMPTY)
+        if not isinstance(node, BNode):
+            raise self.fail(owner, "a property path must be an IRI or a blank node", SH.path)
+        if (node, RDF.first, None) in sg:
+            items = self.items(node, owner, "the sequence path", SH.path)
+            if len(items) < 2:
+                raise self.fail(owner, "a sequence path needs at least two members", SH.path)
+            steps = [self.path(i, owner, inverse, depth + 1) for i in items]
+            if inverse:
+                steps.reverse()
+            return _sequence(steps)
+        kinds = {
+            SH.inversePath,
+            SH.alternativePath,
+            SH.zeroOrMorePath,
+            SH.oneOrMorePath,
+            SH.zeroOrOnePath,
+        }
+        keys = [p for p in set(sg.predicates(node, None)) if p in kinds]
+        if len(keys) != 1:
+            raise self.fail(
+                owner, "a path blank node must be a list or have exactly one path property"
+            )
+        (key,) = keys
+        values = list(sg.objects(node, key))
+        if len(values) != 1:
+            raise self.fail(owner, f"{qname(sg, key)} needs exactly one value", SH.path)
+        inner = values[0]
+        if key == SH.inversePath:
+            return self.path(inner, owner, not inverse, depth + 1)
+        if key == SH.alternativePath:
+            items = self.items(inner, owner, "sh:alternativePath", SH.path)
+            if len(items) < 2:
+                raise self.fail(owner, "an alternative path needs at least two members", SH.path)
+            alts = [self.path(i, owner, inverse, depth + 1) for i in items]
+
+            def alternative(data: _Data, n: Node) -> set[Node]:
+                found: set[Node] = set()
+                for step in alts:
+                    found |= step(data, n)
+                return found
+
+            return alternative
+        step = self.path(inner, owner, inverse, depth + 1)
+        if key == SH.zeroOrOnePath:
+            return lambda data, n: {n} | set(step(data, n))
+        include_self = key == SH.zeroOrMorePath
+        return lambda data, n: _closure(step, n, data, include_self)
+
+
+def _sequence(steps: list[PathFn]) -> PathFn:
     first, rest = steps[0], steps[1:]
 
     def seq(data: _Data, node: Node) -> Any:
@@ -777,369 +1356,40 @@ def _sequence_fn(steps: list[PathFn]) -> PathFn:
     return seq
 
 
-def _alternative_fn(steps: list[PathFn]) -> PathFn:
-    def alt(data: _Data, node: Node) -> Any:
-        found: set[Node] = set()
-        for step in steps:
-            found |= step(data, node)
-        return found
-
-    return alt
-
-
 # ---------------------------------------------------------------------------------------------
-# The compiler
+# Names, labels and lists in a shapes graph
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class CompiledShapes:
-    """A shapes graph compiled for fast validation of many document graphs."""
-
-    shapes_graph: Graph
-    top: list[_Shape]  # the shapes with targets, validated on every document
-    forward: dict[Node, Node]  # predicates whose subject -> objects index is needed
-    inverse: dict[Node, Node]  # predicates whose object -> subjects index is needed
-    all_shapes: dict[Node, _Shape] = field(repr=False, default_factory=dict)
-
-    def validate(self, doc: DocumentGraph, file: str | None = None) -> FastShaclResult:
-        data = _Data(doc, doc.triples, self.forward, self.inverse)
-        conforms = True
-        results: list[_Result] = []
-        for shape in self.top:
-            if shape.deactivated:
-                continue
-            focus = shape.focus_nodes(data)
-            if not focus:
-                continue
-            ok, found = shape.validate(data, focus)
-            if not ok:
-                conforms = False
-            results.extend(found)
-        return FastShaclResult(conforms, self, data, results, file)
-
-
-class _Compiler:
-    def __init__(self, sg: Graph) -> None:
-        self.sg = sg
-        self.names = shape_names(sg)
-        self.shapes: dict[Node, _Shape] = {}
-        self.in_progress: set[Node] = set()
-        self.forward: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
-        self.inverse: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
-        self.report_like = _report_like_graph(sg)
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    @staticmethod
-    def index(predicate: Node, which: dict[Node, Node]) -> Node:
-        """Ask for an index on ``predicate``; returns the term object look-ups must use."""
-        return which.setdefault(predicate, predicate)
-
-    def fail(self, shape: Node, problem: str) -> UnsupportedShapes:
-        return UnsupportedShapes(f"shape {_shape_label(self.sg, shape)}: {problem}")
-
-    def single(self, node: Node, predicate: URIRef) -> Node | None:
-        values = list(self.sg.objects(node, predicate))
-        if len(values) > 1:
-            raise self.fail(node, f"more than one {_label(self.sg, predicate)}")
-        return values[0] if values else None
-
-    def items(self, head: Node, owner: Node, what: str) -> list[Node]:
-        sg = self.sg
-        out: list[Node] = []
-        seen: set[Node] = set()
-        node = head
-        while node != RDF.nil:
-            if node in seen or not isinstance(node, (BNode, URIRef)):
-                raise self.fail(owner, f"the {what} list is not a well-formed RDF list")
-            seen.add(node)
-            firsts = list(sg.objects(node, RDF.first))
-            rests = list(sg.objects(node, RDF.rest))
-            if len(firsts) != 1 or len(rests) != 1:
-                raise self.fail(owner, f"the {what} list is not a well-formed RDF list")
-            out.append(firsts[0])
-            node = rests[0]
-        return out
-
-    # -- discovery (as pySHACL's ShapesGraph does it) ------------------------------------------
-
-    def discover(self) -> tuple[set[Node], set[Node]]:
-        """Node shapes and property shapes, found the way pySHACL finds them."""
-        sg = self.sg
-        if any(True for _ in sg.subjects(RDF.type, SH.ConstraintComponent)) or any(
-            True for _ in sg.subject_objects(SH.parameter)
-        ):
-            raise UnsupportedShapes(
-                "the shapes graph declares custom constraint components (sh:ConstraintComponent "
-                "/ sh:parameter), which this engine does not implement"
+def rdf_list(sg: Graph, head: Node, fail: Callable[[str], Exception]) -> list[Node]:
+    """The members of a well-formed RDF list; anything else is an ill-formed shapes graph."""
+    out: list[Node] = []
+    seen: set[Node] = set()
+    node = head
+    while node != RDF.nil:
+        if node in seen:
+            raise fail("the list is circular")
+        if not isinstance(node, (BNode, URIRef)):
+            raise fail(f"{node.n3()} is not an RDF list")
+        seen.add(node)
+        firsts = list(sg.objects(node, RDF.first))
+        rests = list(sg.objects(node, RDF.rest))
+        if len(firsts) != 1 or len(rests) != 1:
+            raise fail(
+                "not a well-formed RDF list (each cell needs one rdf:first and one rdf:rest)"
             )
-        allowed = _PARAMETERS | _TARGETS | _OTHER_ALLOWED | _PATH_PREDICATES | _DECLARATIONS
-        for p in set(sg.predicates()):
-            if str(p).startswith(str(SH)) and p not in allowed:
-                raise UnsupportedShapes(
-                    f"the shapes graph uses {_label(sg, p)}, which the fast engine does not "
-                    "implement"
-                )
-        defined_node = set(sg.subjects(RDF.type, SH.NodeShape))
-        defined_prop = set(sg.subjects(RDF.type, SH.PropertyShape))
-        for s in defined_node:
-            if (s, SH.path, None) in sg:
-                raise self.fail(s, "a sh:NodeShape cannot have a sh:path")
-            if s in defined_prop:
-                raise self.fail(s, "a shape cannot be both a sh:NodeShape and a sh:PropertyShape")
-        # (sh:not, sh:and, sh:xone, sh:qualifiedValueShape were refused above)
-        candidates: set[Node] = set()
-        for p in (*_TARGETS, SH.property, SH.node):
-            candidates.update(sg.subjects(p, None))
-        for p in (SH.property, SH.node):
-            candidates.update(sg.objects(None, p))
-        for owner, head in sg.subject_objects(SH["or"]):
-            members = self.items(head, owner, "sh:or")
-            if not members:
-                raise self.fail(owner, "sh:or needs a list of at least one shape")
-            candidates.update(members)
-        node_shapes = set(defined_node)
-        prop_shapes = set(defined_prop)
-        for s in candidates - defined_node - defined_prop:
-            (prop_shapes if (s, SH.path, None) in sg else node_shapes).add(s)
-        for s in prop_shapes:
-            if len(list(sg.objects(s, SH.path))) != 1:
-                raise self.fail(s, "a property shape needs exactly one sh:path")
-        return node_shapes, prop_shapes
-
-    # -- shapes --------------------------------------------------------------------------------
-
-    def compile_all(self) -> CompiledShapes:
-        node_shapes, prop_shapes = self.discover()
-        self.prop_shapes = prop_shapes
-        class_types = {RDFS.Class, OWL.Class, *self.sg.subjects(RDFS.subClassOf, RDFS.Class)}
-        top: list[_Shape] = []
-        for node in sorted(node_shapes | prop_shapes, key=str):
-            shape = self.shape(node)
-            if any(t in class_types for t in self.sg.objects(node, RDF.type)):
-                shape.target_classes.append(node)  # implicit class target
-            if shape.has_targets:
-                top.append(shape)
-        for shape in self.shapes.values():
-            if shape.depth() > MAX_DEPTH:  # a chain of 16 shapes nests 15 deep
-                raise self.fail(shape.node, "shapes nested too deep for pySHACL's limit")
-        return CompiledShapes(self.sg, top, self.forward, self.inverse, dict(self.shapes))
-
-    def shape(self, node: Node) -> _Shape:
-        if node in self.shapes:
-            return self.shapes[node]
-        if node in self.in_progress:
-            raise self.fail(node, "recursive shapes are not supported")
-        if not isinstance(node, (URIRef, BNode)):
-            raise UnsupportedShapes(
-                f"{node.n3()} is used as a shape but is not an IRI or a blank node"
-            )
-        self.in_progress.add(node)
-        try:
-            shape = self._compile_shape(node)
-        finally:
-            self.in_progress.discard(node)
-        self.shapes[node] = shape
-        return shape
-
-    def _compile_shape(self, node: Node) -> _Shape:
-        sg = self.sg
-        shape = _Shape(node)
-        for p in set(sg.predicates(node, None)):
-            if str(p).startswith(str(SH)) and p not in _PARAMETERS | _TARGETS | _OTHER_ALLOWED:
-                raise self.fail(node, f"{_label(sg, p)} is not implemented by the fast engine")
-        path_node = self.single(node, SH.path)
-        if path_node is not None:
-            shape.path_node = path_node
-            shape.path = self.path(path_node, node)
-            shape.path_text = _path_text(
-                self.report_like, _copy_path(sg, path_node, self.report_like)
-            )
-        severity = self.single(node, SH.severity)
-        if severity is not None:
-            shape.severity = severity
-        shape.allow_conform = shape.severity in ALLOWED_SEVERITIES
-        messages = list(sg.objects(node, SH.message))
-        if len(messages) > 1:
-            raise self.fail(node, "more than one sh:message (pySHACL would pick one at random)")
-        shape.messages = tuple(messages)
-        deactivated = self.single(node, SH.deactivated)
-        if deactivated is not None:
-            if not isinstance(deactivated, Literal):
-                raise self.fail(node, "sh:deactivated must be a literal")
-            shape.deactivated = bool(deactivated.value)
-        shape.rule = self.names.get(node) or ""
-        shape.target_nodes = list(sg.objects(node, SH.targetNode))
-        shape.target_classes = list(sg.objects(node, SH.targetClass))
-        shape.subjects_of = [
-            self.index(p, self.inverse) for p in sg.objects(node, SH.targetSubjectsOf)
-        ]
-        shape.objects_of = [
-            self.index(p, self.inverse) for p in sg.objects(node, SH.targetObjectsOf)
-        ]
-        shape.components = self.components(shape)
-        shape.simple = not any(isinstance(c, _Property) for c in shape.components)
-        return shape
-
-    def components(self, shape: _Shape) -> list[_Component]:
-        sg = self.sg
-        node = shape.node
-        present = {p for p in sg.predicates(node, None) if p in _PARAMETERS}
-        out: list[_Component] = []
-        is_prop = shape.path_node is not None
-        path_text = _stringify(sg, shape.path_node) if is_prop else ""
-        for param in sorted(present, key=str):
-            values = list(sg.objects(node, param))
-            if param in (SH.minCount, SH.maxCount):
-                if not is_prop:
-                    raise self.fail(node, f"{_label(sg, param)} on a node shape")
-                if len(values) != 1:
-                    raise self.fail(node, f"exactly one {_label(sg, param)} is needed")
-                count = values[0]
-                if (
-                    not (isinstance(count, Literal) and count.datatype == XSD.integer)
-                    or not isinstance(count.value, int)
-                    or count.value < 0
-                ):
-                    raise self.fail(node, f"{_label(sg, param)} must be an xsd:integer >= 0")
-                kind = _MinCount if param == SH.minCount else _MaxCount
-                out.append(kind(shape, count, path_text))
-            elif param == SH["class"]:
-                if len(values) < 2:
-                    msg = f"Value does not have class {_stringify(sg, values[0])}"
-                else:
-                    msg = "Value class is not in classes ({})".format(
-                        ", ".join(_stringify(sg, c) for c in values)
-                    )
-                out.append(_Class(shape, values, msg))
-            elif param == SH.datatype:
-                if len(values) != 1 or not isinstance(values[0], URIRef):
-                    raise self.fail(node, "exactly one sh:datatype IRI is needed")
-                msg = f"Value is not Literal with datatype {_stringify(sg, values[0])}"
-                out.append(_Datatype(shape, values[0], msg))
-            elif param == SH.nodeKind:
-                if len(values) != 1 or values[0] not in _NODE_KINDS:
-                    raise self.fail(node, "exactly one sh:nodeKind among the six SHACL kinds")
-                msg = f"Value is not of Node Kind {_stringify(sg, values[0])}"
-                out.append(_NodeKind(shape, values[0], msg))
-            elif param == SH.pattern:
-                out.append(self.pattern(shape, values))
-            elif param == SH.hasValue:
-                out.append(_HasValue(shape, set(values), sg))
-            elif param == SH.equals:
-                if not all(isinstance(v, URIRef) for v in values):
-                    raise self.fail(node, "sh:equals needs a property IRI")
-                out.append(_Equals(shape, {self.index(v, self.forward) for v in values}, sg))
-            elif param == SH["or"]:
-                out.append(self.or_component(shape, values))
-            elif param == SH.node:
-                targets = []
-                for v in values:
-                    if v in self.prop_shapes:
-                        raise self.fail(node, "sh:node must point at a node shape")
-                    targets.append(self.shape(v))
-                if len(values) < 2:
-                    msg = f"Value does not conform to Shape {_stringify(sg, values[0])}."
-                else:
-                    msg = "Value must conform to every Shape in ('{}').".format(
-                        "', '".join(_stringify(sg, c) for c in values)
-                    )
-                out.append(_NodeRef(shape, targets, msg + " See details for more information."))
-            elif param == SH.property:
-                props = []
-                for v in values:
-                    if v not in self.prop_shapes:
-                        raise self.fail(node, "sh:property must point at a shape with a sh:path")
-                    props.append(self.shape(v))
-                out.append(_Property(shape, props))
-        return out
-
-    def pattern(self, shape: _Shape, values: list[Node]) -> _Pattern:
-        node = shape.node
-        if not all(
-            isinstance(v, Literal) and isinstance(v.value, (str, type(None))) for v in values
-        ):
-            raise self.fail(node, "sh:pattern must be a string literal")
-        flags = list(self.sg.objects(node, SH.flags))
-        re_flags = 0
-        if flags:
-            text = str(flags[0])
-            if len(flags) > 1 or set(text.lower()) - {"i", "m"}:
-                raise self.fail(node, "only the sh:flags 'i' and 'm' are implemented")
-            if "i" in text.lower():
-                re_flags |= re.I
-            if "m" in text.lower():
-                re_flags |= re.M
-        compiled = []
-        for v in values:
-            text = str(v.value) if v.value is not None and len(v.value) > 1 else str(v)
-            try:
-                compiled.append(re.compile(text, re_flags))
-            except re.error as exc:
-                raise self.fail(
-                    node, f"sh:pattern {text!r} is not a valid expression: {exc}"
-                ) from exc
-        if len(values) < 2:
-            msg = f"Value does not match pattern '{values[0].value}'"
-        else:
-            msg = "Value does not match every pattern in ('{}')".format(
-                "', '".join(str(v.value) for v in values)
-            )
-        return _Pattern(shape, compiled, msg)
-
-    def or_component(self, shape: _Shape, heads: list[Node]) -> _Or:
-        sg = self.sg
-        lists = []
-        texts = []
-        for head in heads:
-            members = self.items(head, shape.node, "sh:or")
-            lists.append([self.shape(m) for m in dict.fromkeys(members)])
-            texts.append(" , ".join(_stringify(sg, m) for m in sg.items(head)))
-        members_text = texts[0] if len(texts) < 2 else " and ".join(f"({t})" for t in texts)
-        return _Or(shape, lists, members_text)
-
-    # -- paths ---------------------------------------------------------------------------------
-
-    def path(self, node: Node, owner: Node, inverse: bool = False, depth: int = 0) -> PathFn:
-        sg = self.sg
-        if depth >= 10:
-            raise self.fail(owner, "property path nested too deep")
-        if isinstance(node, URIRef):
-            return _path_value_fn(
-                self.index(node, self.inverse if inverse else self.forward), inverse
-            )
-        if not isinstance(node, BNode):
-            raise self.fail(owner, "a property path must be an IRI or a blank node")
-        keys = set(sg.predicates(node, None))
-        if RDF.first in keys:
-            items = self.items(node, owner, "sequence path")
-            if len(items) < 2:
-                raise self.fail(owner, "a sequence path needs at least two members")
-            if inverse:
-                raise self.fail(
-                    owner,
-                    "an inverse of a sequence path is not implemented (pySHACL walks it in the "
-                    "wrong order)",
-                )
-            return _sequence_fn([self.path(i, owner, inverse, depth + 1) for i in items])
-        if len(keys) != 1:
-            raise self.fail(owner, "a path node must have exactly one path property")
-        (key,) = keys
-        values = list(sg.objects(node, key))
-        if len(values) != 1:
-            raise self.fail(owner, f"{_label(sg, key)} needs exactly one value")
-        if key == SH.inversePath:
-            return self.path(values[0], owner, not inverse, depth + 1)
-        if key == SH.alternativePath:
-            items = self.items(values[0], owner, "sh:alternativePath")
-            if len(items) < 2:
-                raise self.fail(owner, "an alternative path needs at least two members")
-            return _alternative_fn([self.path(i, owner, inverse, depth + 1) for i in items])
-        raise self.fail(owner, f"the path {_label(sg, key)} is not implemented by the fast engine")
+        out.append(firsts[0])
+        node = rests[0]
+    return out
 
 
-def _label(sg: Graph, node: Node) -> str:
+def local_name(uri: Node) -> str:
+    text = str(uri)
+    tail = text.rsplit("#", 1)[-1] if "#" in text else text.rstrip("/").rsplit("/", 1)[-1]
+    return tail or text
+
+
+def qname(sg: Graph, node: Node) -> str:
     if isinstance(node, URIRef):
         try:
             return sg.namespace_manager.normalizeUri(node)
@@ -1148,182 +1398,336 @@ def _label(sg: Graph, node: Node) -> str:
     return node.n3()
 
 
-def _shape_label(sg: Graph, node: Node, depth: int = 0) -> str:
-    """A name people can find in the Turtle: anonymous shapes by their path and owner."""
+def label_of(sg: Graph, node: Node, depth: int = 0) -> str:
+    """A name people can find in the Turtle: anonymous shapes by their label, path and owner."""
     if not isinstance(node, BNode) or depth > 3:
-        return _label(sg, node)
+        return qname(sg, node)
+    label = sg.value(node, RDFS.label) or sg.value(node, SH.name)
     path = sg.value(node, SH.path)
-    text = f"[sh:path {_label(sg, path)}]" if isinstance(path, URIRef) else "[anonymous shape]"
+    text = f"[{label}]" if label else f"[sh:path {path_text(sg, path)}]" if path else "[shape]"
     owner = next(iter(sg.subjects(SH.property, node)), None)
-    return f"{_shape_label(sg, owner, depth + 1)} {text}" if owner is not None else text
+    return f"{label_of(sg, owner, depth + 1)} {text}" if owner is not None else text
 
 
-def _report_like_graph(sg: Graph) -> Graph:
-    """An empty graph with the namespaces pySHACL's report gets (then archive.shacl's)."""
-    g = Graph(bind_namespaces="core")
-    for prefix, ns in sg.namespace_manager.namespaces():
-        g.namespace_manager.bind(prefix, ns)
-    bind_all(g)
-    return g
-
-
-def _copy_path(sg: Graph, path: Node, target: Graph) -> Node:
-    """Copy a path's structure (blank nodes keep their ids, as in pySHACL's report)."""
-    todo = [path]
-    seen: set[Node] = set()
-    while todo:
-        node = todo.pop()
-        if node in seen or not isinstance(node, BNode):
+def path_text(sg: Graph, path: Node | None, depth: int = 0) -> str:
+    """A SHACL path in SPARQL property path syntax, with prefixed names."""
+    if path is None:
+        return ""
+    if isinstance(path, URIRef) or depth > 20:
+        return qname(sg, path)
+    if (path, RDF.first, None) in sg:
+        return "/".join(path_text(sg, p, depth + 1) for p in sg.items(path))
+    for key, fmt in (
+        (SH.alternativePath, None),
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = sg.value(path, key)
+        if inner is None:
             continue
-        seen.add(node)
-        for p, o in sg.predicate_objects(node):
-            target.add((node, p, o))
-            todo.append(o)
-    return path
+        if fmt is None:
+            return "|".join(path_text(sg, p, depth + 1) for p in sg.items(inner))
+        text = path_text(sg, inner, depth + 1)
+        if not isinstance(inner, URIRef):
+            text = f"({text})"
+        return fmt.format(text)
+    return path.n3()
 
 
-_COMPILED: dict[int, tuple[Graph, CompiledShapes]] = {}
+def _slug(text: str) -> str:
+    return "-".join(str(text).split())
 
 
-def compile_shapes(shapes: Graph | None = None) -> CompiledShapes:
-    """Compile a shapes graph (default: the project's) once; later calls reuse it."""
-    sg = shapes if shapes is not None else load_shapes()
-    cached = _COMPILED.get(id(sg))
-    if cached is not None and cached[0] is sg:
-        return cached[1]
-    compiled = _Compiler(sg).compile_all()
-    _COMPILED[id(sg)] = (sg, compiled)
+def shape_names(sg: Graph) -> dict[Node, str]:
+    """Readable rule ids: ``DocumentTitle`` for named shapes (IRI local names), ``PlaceShape.
+    identifier`` for the anonymous property shapes inside a node shape (from rdfs:label or
+    sh:name), an anonymous shape's label alone when nothing owns it."""
+    names: dict[Node, str] = {}
+
+    def name(node: Node, depth: int = 0) -> str:
+        if node in names:
+            return names[node]
+        if isinstance(node, URIRef):
+            found = local_name(node)
+        else:
+            label = sg.value(node, RDFS.label) or sg.value(node, SH.name)
+            owner = next(iter(sg.subjects(SH.property, node)), None)
+            own = _slug(label) if label else "property" if owner is not None else "shape"
+            found = f"{name(owner, depth + 1)}.{own}" if owner is not None and depth < 5 else own
+        names[node] = found
+        return found
+
+    shapes = (
+        set(sg.subjects(RDF.type, SH.NodeShape))
+        | set(sg.subjects(RDF.type, SH.PropertyShape))
+        | set(sg.subjects(SH.property, None))
+        | set(sg.objects(None, SH.property))
+        | set(sg.subjects(SH.path, None))
+    )
+    for p in _TARGETS:
+        shapes |= set(sg.subjects(p, None))
+    for s in shapes:
+        if not isinstance(s, Literal):
+            name(s)
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling, by content
+# ---------------------------------------------------------------------------------------------
+
+
+def graph_digest(sg: Graph) -> str:
+    """The content of a shapes graph (its triples, blank node labels included): what the
+    compiled program is cached by, so that a graph changed after its first use is recompiled."""
+    h = hashlib.sha256()
+    for line in sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in sg):
+        h.update(line.encode("utf-8", "surrogatepass"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+_CACHE: OrderedDict[str, CompiledShapes] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _no_location(node: Node, predicate: Node | None = None) -> tuple[None, None]:
+    return None, None
+
+
+def compile_graph(
+    sg: Graph,
+    digest: str | None = None,
+    where: Callable[[Node], Any] | None = None,
+    source: str = "",
+) -> CompiledShapes:
+    """Compile a shapes graph, or reuse the compilation of a graph with the same content."""
+    key = digest or graph_digest(sg)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        return hit
+    compiled = _Compiler(sg, shape_names(sg), where or _no_location).compile_all()
+    compiled.digest = key
+    compiled.source = source
+    _CACHE[key] = compiled
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return compiled
 
 
 # ---------------------------------------------------------------------------------------------
-# Results as findings and as the W3C report
+# Outcomes: findings and the W3C report, built when read
 # ---------------------------------------------------------------------------------------------
 
 
-class FastShaclResult(ShaclResult):
-    """An :class:`archive.shacl.ShaclResult` (conforms, findings, report) whose findings and
-    W3C report graph are only built when read: the report costs more than the validation."""
+class ShaclOutcome:
+    """The results of one document graph: ``conforms`` (no result at all, as the W3C report
+    says), ``findings`` for the archive's report, ``report`` (the W3C report as Turtle)."""
 
-    def __init__(  # ShaclResult's dataclass fields become lazy properties here
-        self,
-        conforms: bool,
-        program: CompiledShapes,
-        data: _Data,
-        results: list[_Result],
-        file: str | None,
+    def __init__(
+        self, program: CompiledShapes, doc: Any, results: list[Result], file: str | None
     ) -> None:
-        self.conforms = conforms
-        self.results = results  # top-level results; sh:node details hang below them
+        self.program = program
+        self.doc = doc
+        self.results = results
         self.file = file
-        self._program = program
-        self._data = data
         self._findings: list[Finding] | None = None
-        self._report: Graph | None = None
 
-    @property  # type: ignore[override]
+    @property
+    def conforms(self) -> bool:
+        return not self.results
+
+    @property
     def findings(self) -> list[Finding]:
         if self._findings is None:
-            self._findings = [
-                _finding(r, self._data, self.file) for top in self.results for r in top.walk()
-            ]
+            self._findings = results_to_findings(
+                self.results, self.doc, self.file, self.program.shapes_graph
+            )
         return self._findings
 
-    @property  # type: ignore[override]
+    def turtle(self, bnode_prefix: str = "b") -> str:
+        return self.program.write_report([(self.doc, self.results)], bnode_prefix)
+
+    @property
     def report(self) -> Graph:
-        if self._report is None:
-            self._report = build_report(
-                self._program.shapes_graph, self.conforms, self.results, self._data
-            )
-        return self._report
+        """The W3C validation report as an rdflib Graph (parsed from :meth:`turtle`)."""
+        return Graph().parse(data=self.turtle(), format="turtle")
 
     def __repr__(self) -> str:
-        return f"FastShaclResult(conforms={self.conforms}, results={len(self.results)})"
+        return f"ShaclOutcome(conforms={self.conforms}, results={len(self.results)})"
 
 
-def _finding(result: _Result, data: _Data, file: str | None) -> Finding:
+FastShaclResult = ShaclOutcome  # the name earlier versions used
+
+
+def _preferred(messages: tuple[Node, ...], lang: str = "en") -> str:
+    """One message for a finding: English first, then untagged, then any."""
+    if not messages:
+        return DEFAULT_MESSAGE
+    for m in messages:
+        if isinstance(m, Literal) and m.language and m.language.lower().split("-")[0] == lang:
+            return str(m)
+    for m in messages:
+        if not (isinstance(m, Literal) and m.language):
+            return str(m)
+    return str(messages[0])
+
+
+def _n3(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    return str(node) if isinstance(node, URIRef) else node.n3()
+
+
+def result_to_finding(result: Result, doc: Any, file: str | None, sg: Graph) -> Finding:
     shape = result.shape
-    doc = data.doc
-    message = result.messages(data)[0]
     focus = result.focus
+    path = result.path
+    path_shown = qname(sg, path) if path is not None else shape.path_text
     return Finding(
-        rule="shacl." + (shape.rule or _local(result.component.iri)),
+        rule="shacl." + (shape.rule or local_name(result.component.iri)),
         severity=SEVERITIES.get(shape.severity, Severity.ERROR),  # type: ignore[arg-type]
-        message=str(message) if message else DEFAULT_MESSAGE,
+        message=_preferred(result.all_messages()),
         layer=Layer.SHACL,
-        file=file or (str(doc.source) if doc.source else None),
-        line=doc.lines.get(str(focus)),
+        file=file or (str(doc.source) if getattr(doc, "source", None) else None),
+        line=doc.lines.get(str(focus)) if hasattr(doc, "lines") else None,
         focus=_n3(focus),
-        path=shape.path_text,
-        value=_n3(result.value) if result.value is not None else None,
+        path=path_shown or None,
+        value=_n3(result.value),
     )
 
 
-def build_report(sg: Graph, conforms: bool, results: list[_Result], data: _Data) -> Graph:
-    """The W3C validation report, built the way pySHACL builds it (blank-node focus nodes,
-    values, paths and anonymous shapes are copied in with their descriptions)."""
-    from pyshacl.rdfutil import clone_blank_node
-
-    report = Graph(bind_namespaces="core")
-    for prefix, ns in sg.namespace_manager.namespaces():
-        report.namespace_manager.bind(prefix, ns)
-    root = BNode()
-    report.add((root, RDF.type, SH.ValidationReport))
-    report.add((root, SH.conforms, Literal(conforms)))
-    cloned: dict[tuple[int, str], Node] = {}
-
-    def term(source: Any, node: Node) -> Node:
-        if isinstance(node, Literal):
-            return node
-        key = (id(source), str(node))
-        if key not in cloned:
-            if isinstance(node, BNode):
-                cloned[key] = clone_blank_node(source, node, report, keepid=True)
-            else:
-                cloned[key] = URIRef(str(node))
-        return cloned[key]
-
-    def add(result: _Result) -> BNode:
-        r = BNode()
-        shape = result.shape
-        report.add((r, RDF.type, SH.ValidationResult))
-        report.add((r, SH.sourceConstraintComponent, result.component.iri))
-        report.add((r, SH.sourceShape, term(sg, shape.node)))
-        report.add((r, SH.resultSeverity, shape.severity))
-        report.add((r, SH.focusNode, term(data.data_graph(), result.focus)))
-        if result.value is not None:
-            report.add((r, SH.value, term(data.data_graph(), result.value)))
-        if shape.path_node is not None:
-            report.add((r, SH.resultPath, term(sg, shape.path_node)))
-        for m in result.messages(data):
-            report.add((r, SH.resultMessage, m))
-        for d in result.details or ():
-            report.add((r, SH.detail, add(d)))
-        return r
-
-    for result in results:
-        report.add((root, SH.result, add(result)))
-    bind_all(report)
-    return report
+def results_to_findings(
+    results: list[Result], doc: Any, file: str | None, sg: Graph
+) -> list[Finding]:
+    """One finding per result. A sh:node result whose details say why is folded into the first
+    of them (the most precise finding leads; the sh:node result is its echo)."""
+    out: list[Finding] = []
+    for r in results:
+        if r.details:
+            inner = results_to_findings(r.details, doc, file, sg)
+            if inner:
+                outer = result_to_finding(r, doc, file, sg)
+                first = inner[0]
+                if SEVERITIES.get(r.shape.severity, Severity.ERROR).rank < first.severity.rank:
+                    out.append(outer)  # the outer result is more severe: it leads
+                    out.extend(inner)
+                    continue
+                out.append(first.with_echoes(outer))
+                out.extend(inner[1:])
+                continue
+        out.append(result_to_finding(r, doc, file, sg))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
-# Entry points
+# What pySHACL validates for us: SHACL-SPARQL, SPARQL-based targets, custom components
 # ---------------------------------------------------------------------------------------------
+#
+# Every top-level shape that reaches such a construct is validated by pySHACL (``use_shapes``),
+# on the document's graph alone, and its results come back as this engine's own, so that
+# findings and the W3C report treat both the same way.
+
+SKOLEM = "urn:x-archive:shape:"
 
 
-def validate_document_fast(
-    doc: DocumentGraph, file: str | None = None, shapes: Graph | None = None
-) -> FastShaclResult:
-    """Validate one document's graph; same findings and verdict as
-    :func:`archive.shacl.validate_document`."""
-    return compile_shapes(shapes).validate(doc, file)
+class _ComponentOf:
+    """A result's source constraint component, as pySHACL named it."""
+
+    def __init__(self, iri: URIRef) -> None:
+        self.iri = iri
+
+    def describe(self, result: Any) -> str:
+        return "SHACL constraint violated"
 
 
-def validate_many(
-    docs: Iterable[DocumentGraph], shapes: Graph | None = None, file: str | None = None
-) -> Iterator[tuple[DocumentGraph, FastShaclResult]]:
-    """Validate each document graph on its own (never their union), lazily, in order."""
-    program = compile_shapes(shapes)
-    for doc in docs:
-        yield doc, program.validate(doc, file)
+def _skolemised(program: Any) -> tuple[Graph, dict[URIRef, Node]]:
+    """pySHACL's ``use_shapes`` takes IRIs: anonymous delegated shapes get one for the run."""
+    cached = getattr(program, "_skolem", None)
+    if cached is not None:
+        return cached
+    sg: Graph = program.shapes_graph
+    mapping: dict[Node, URIRef] = {}
+    for i, shape in enumerate(program.delegated):
+        if isinstance(shape.node, BNode):
+            mapping[shape.node] = URIRef(f"{SKOLEM}{i}")
+    if mapping:
+        copy = Graph()
+        for prefix, ns in sg.namespaces():
+            copy.bind(prefix, ns)
+        for s, p, o in sg:
+            copy.add((mapping.get(s, s), p, mapping.get(o, o)))
+        sg = copy
+    back = {v: k for k, v in mapping.items()}
+    program._skolem = (sg, back)
+    return sg, back
+
+
+def validate_delegated(program: Any, doc: Any) -> list[Result]:
+    """pySHACL's results for the delegated shapes on one document graph, as :class:`Result`."""
+    from pyshacl import validate
+
+    sg, back = _skolemised(program)
+    use = [
+        str(next((k for k, v in back.items() if v == s.node), s.node)) for s in program.delegated
+    ]
+    data = doc.to_graph() if hasattr(doc, "to_graph") else _graph(doc.triples)
+    _, report, _ = validate(
+        data,
+        shacl_graph=sg,
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+        use_shapes=use,
+    )
+    out = []
+    for r in report.subjects(SH.resultSeverity, None):
+        source = report.value(r, SH.sourceShape)
+        node = back.get(source, source) if isinstance(source, URIRef) else source
+        shape = program.all_shapes.get(node)
+        if shape is None:
+            shape = _find_shape(program, report, source)
+        if shape is None:
+            continue
+        path = report.value(r, SH.resultPath)
+        own_path = shape.path_node
+        messages = tuple(m for m in report.objects(r, SH.resultMessage) if isinstance(m, Literal))
+        out.append(
+            Result(
+                shape,
+                _ComponentOf(
+                    report.value(r, SH.sourceConstraintComponent) or SH.ConstraintComponent
+                ),
+                report.value(r, SH.focusNode),
+                report.value(r, SH.value),
+                path=path if isinstance(path, URIRef) and path != own_path else None,
+                messages=None if shape.messages else messages or None,
+            )
+        )
+    return out
+
+
+def _find_shape(program: Any, report: Graph, source: Node) -> Any:
+    """pySHACL copies anonymous shapes into its report; find ours by what they say."""
+    if not isinstance(source, BNode):
+        return None
+    path = report.value(source, SH.path)
+    for node, shape in program.all_shapes.items():
+        if (
+            isinstance(node, BNode)
+            and shape.path_node is not None
+            and path is not None
+            and str(program.shapes_graph.value(node, SH.path)) == str(path)
+        ):
+            return shape
+    return None
+
+
+def _graph(triples: Any) -> Graph:
+    g = Graph()
+    for t in triples:
+        g.add(t)
+    return g

@@ -1,8 +1,9 @@
-"""SHACL validation of document graphs, one graph at a time.
+"""pySHACL on one document graph: the reference the compiled engine is tested against.
 
-pySHACL validates the union of whatever graph it is given, so a store-wide run would let one
-document supply another's missing fact. Each document's graph is therefore validated on its
-own, and each result is mapped back to the TEI element (and line) the focus node came from.
+pySHACL validates the union of whatever graph it is given, so each document's graph is
+validated on its own, and each result is mapped back to the TEI element (and line) its focus
+node came from. It runs with ``allow_warnings=False``: SHACL says a node conforms to a shape only
+when validating it gives no result at all, whatever the severity.
 """
 
 from __future__ import annotations
@@ -18,10 +19,20 @@ from rdflib.term import Node
 from archive.findings import Finding, Layer, Severity
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.namespaces import SH, bind_all
-from archive.resources import data_dir
+from archive.shacl.compiled import (
+    SEVERITIES,
+    graph_digest,
+    local_name,
+)
+from archive.shacl.compiled import (
+    path_text as _shapes_path_text,
+)
+from archive.shacl.compiled import (
+    shape_names as _shape_names,
+)
+from archive.shacl.shapesfile import SHAPES_DIR, project_shapes
 
-SHAPES_DIR = data_dir("shapes")
-SEVERITIES = {SH.Violation: Severity.ERROR, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+__all__ = ["SEVERITIES", "ShaclResult", "load_shapes", "shape_names", "validate_document"]
 
 
 def shapes_path() -> Path:
@@ -29,18 +40,23 @@ def shapes_path() -> Path:
     return SHAPES_DIR
 
 
-@lru_cache(maxsize=4)
 def load_shapes(path: str | None = None) -> Graph:
-    g = Graph()
-    root = Path(path) if path else SHAPES_DIR
-    files = sorted(root.glob("*.ttl")) if root.is_dir() else [root]
-    if not files:
-        from archive.errors import ArchiveError
+    """The project's shapes graph, or the shapes in ``path`` (a file or a folder) alone."""
+    if path is None:
+        return project_shapes().graph
+    from archive.shacl.shapesfile import load_shapes as load
 
-        raise ArchiveError(f"no SHACL shapes found in {root}")
-    for f in files:
-        g.parse(f, format="turtle")
-    return g
+    return load([path], with_project=False).graph
+
+
+@lru_cache(maxsize=8)
+def _names(digest: str, sg: Graph) -> dict[Node, str]:
+    return _shape_names(sg)
+
+
+def shape_names(shapes: Graph) -> dict[Node, str]:
+    """Readable rule ids for the shapes of a graph (cached by the graph's content)."""
+    return _names(graph_digest(shapes), shapes)
 
 
 @dataclass
@@ -59,83 +75,41 @@ def validate_document(
     data = doc.to_graph()
     shapes = shapes if shapes is not None else load_shapes()
     conforms, report, _ = validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=False,
-        allow_warnings=True,
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=False
     )
     bind_all(report)
+    names = shape_names(shapes)
     return ShaclResult(
-        bool(conforms), list(findings_from_report(report, doc, file, shapes)), report
+        bool(conforms), list(findings_from_report(report, doc, file, shapes, names)), report
     )
 
 
 def findings_from_report(
-    report: Graph, doc: DocumentGraph, file: str | None = None, shapes: Graph | None = None
+    report: Graph,
+    doc: DocumentGraph,
+    file: str | None,
+    shapes: Graph,
+    names: dict[Node, str],
 ) -> Iterable[Finding]:
-    for result in report.subjects(predicate=None, object=SH.ValidationResult):
-        yield result_to_finding(report, result, doc, file, shapes)
-
-
-def result_to_finding(
-    report: Graph, result: Node, doc: DocumentGraph, file: str | None, shapes: Graph | None = None
-) -> Finding:
-    focus = report.value(result, SH.focusNode)
-    path = report.value(result, SH.resultPath)
-    severity = SEVERITIES.get(report.value(result, SH.resultSeverity), Severity.ERROR)  # type: ignore[arg-type]
-    message = report.value(result, SH.resultMessage)
-    value = report.value(result, SH.value)
-    source = report.value(result, SH.sourceShape)
-    rule = "shacl." + (
-        shape_names(shapes or load_shapes()).get(source) or _component(report, result)
-    )
-    return Finding(
-        rule=rule,
-        severity=severity,
-        message=str(message) if message else "SHACL constraint violated",
-        layer=Layer.SHACL,
-        file=file or (str(doc.source) if doc.source else None),
-        line=doc.lines.get(str(focus)) if focus is not None else None,
-        focus=n3(focus),
-        path=path_text(report, path),
-        value=n3(value) if value is not None else None,
-    )
-
-
-_SHAPE_NAMES: dict[int, dict[Node, str]] = {}
-
-
-def shape_names(shapes: Graph) -> dict[Node, str]:
-    """Readable rule ids: ``DocumentTitle`` for named shapes, ``PlaceShape.identifier`` for
-    the anonymous property shapes inside a node shape."""
-    key = id(shapes)
-    if key not in _SHAPE_NAMES:
-        names: dict[Node, str] = {}
-        for shape in set(shapes.subjects(SH.property, None)) | set(
-            shapes.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), SH.NodeShape)
-        ):
-            if isinstance(shape, URIRef):
-                names[shape] = local_name(shape)
-            for prop in shapes.objects(shape, SH.property):
-                if isinstance(prop, URIRef):
-                    names[prop] = local_name(prop)
-                else:
-                    label = shapes.value(prop, SH.name)
-                    slug = "-".join(str(label).split()) if label else "property"
-                    names[prop] = f"{names.get(shape, local_name(shape))}.{slug}"
-        _SHAPE_NAMES[key] = names
-    return _SHAPE_NAMES[key]
-
-
-def local_name(uri: Node) -> str:
-    text = str(uri)
-    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
-
-
-def _component(report: Graph, result: Node) -> str:
-    component = report.value(result, SH.sourceConstraintComponent)
-    return local_name(component) if isinstance(component, URIRef) else "constraint"
+    for result in report.subjects(predicate=SH.resultSeverity, object=None):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        value = report.value(result, SH.value)
+        source = report.value(result, SH.sourceShape)
+        component = report.value(result, SH.sourceConstraintComponent)
+        rule = names.get(source) or (local_name(component) if component else "constraint")
+        yield Finding(
+            rule="shacl." + rule,
+            severity=SEVERITIES.get(report.value(result, SH.resultSeverity), Severity.ERROR),  # type: ignore[arg-type]
+            message=str(message) if message else "SHACL constraint violated",
+            layer=Layer.SHACL,
+            file=file or (str(doc.source) if doc.source else None),
+            line=doc.lines.get(str(focus)) if focus is not None else None,
+            focus=n3(focus),
+            path=_shapes_path_text(report, path) if path is not None else None,
+            value=n3(value) if value is not None else None,
+        )
 
 
 def n3(node: Node | None) -> str | None:
@@ -144,23 +118,3 @@ def n3(node: Node | None) -> str | None:
     if isinstance(node, URIRef):
         return str(node)
     return node.n3()
-
-
-def path_text(report: Graph, path: Node | None) -> str | None:
-    """A readable SHACL path: prefixed names, sequences joined by '/'."""
-    if path is None:
-        return None
-    if isinstance(path, URIRef):
-        return report.namespace_manager.normalizeUri(path)
-    from rdflib.collection import Collection
-
-    first = report.value(path, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#first"))
-    if first is not None:
-        return "/".join(path_text(report, p) or "?" for p in Collection(report, path))
-    alt = report.value(path, SH.alternativePath)
-    if alt is not None:
-        return "|".join(path_text(report, p) or "?" for p in Collection(report, alt))
-    inv = report.value(path, SH.inversePath)
-    if inv is not None:
-        return "^" + (path_text(report, inv) or "?")
-    return path.n3()

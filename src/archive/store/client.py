@@ -46,9 +46,9 @@ class Endpoint:
     timeout: float = 60.0
     retries: int = 3
     backoff: float = 0.5
-    # Oxigraph reads a query parameter of this name as "the default graph is the union of all
-    # graphs"; other servers ignore it (Virtuoso queries the union by default).
-    union_parameter: str | None = "union-default-graph"
+    # Not used by the store, whose queries see its merged default graph (docs/store.md); kept
+    # for callers that ask a server for the union of all graphs (Oxigraph's parameter name).
+    union_parameter: str | None = None
 
     @classmethod
     def from_url(
@@ -123,21 +123,76 @@ class SparqlHTTP:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def query(self, text: str, accept: str = SPARQL_JSON, union: bool = False) -> httpx.Response:
-        """POST a query (form-encoded, as every SPARQL 1.1 server accepts)."""
-        data = {"query": text}
-        params = {}
-        if union and self.endpoint.union_parameter:
-            params[self.endpoint.union_parameter] = ""
-        return self._send(
+    def query(
+        self,
+        text: str,
+        accept: str = SPARQL_JSON,
+        union: bool = False,
+        default_graph: str | None = None,
+    ) -> httpx.Response:
+        """POST a query (form-encoded, as every SPARQL 1.1 server accepts).
+
+        ``default_graph``: the query's default graph (the protocol's ``default-graph-uri``);
+        otherwise the server's default graph.
+        """
+        response = self._send(
             "POST",
             self.endpoint.query_url,
             idempotent=True,
             what="query",
-            data=data,
-            params=params,
+            data=self._query_form(text, default_graph),
+            params=self._union(union),
             headers={"Accept": accept},
         )
+        _check_complete(response)
+        return response
+
+    @contextmanager
+    def stream_query(
+        self, text: str, accept: str = SPARQL_JSON, default_graph: str | None = None
+    ) -> Iterator[httpx.Response]:
+        """A query whose answer is read as it arrives (exports): retried like :meth:`query`
+        until the answer starts, never once rows have been read."""
+        attempts = max(1, self.endpoint.retries + 1)
+        last: Exception | None = None
+        url = self.endpoint.query_url
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self._delay(attempt, last))
+            request = self.client.build_request(
+                "POST", url, data=self._query_form(text, default_graph), headers={"Accept": accept}
+            )
+            try:
+                response = self.client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.TimeoutException) as exc:
+                last = exc
+                continue
+            try:
+                if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                    last = _HTTPStatus(response)
+                    continue
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error_for(response, "query", url)
+                _check_complete(response)
+                yield response
+                return
+            finally:
+                response.close()
+        raise StoreUnavailable(
+            f"cannot reach the SPARQL endpoint {url}: {last} ({attempts} attempt(s))"
+        )
+
+    @staticmethod
+    def _query_form(text: str, default_graph: str | None) -> dict[str, str]:
+        if default_graph:
+            return {"query": text, "default-graph-uri": default_graph}
+        return {"query": text}
+
+    def _union(self, union: bool) -> dict[str, str]:
+        if union and self.endpoint.union_parameter:
+            return {self.endpoint.union_parameter: ""}
+        return {}
 
     def update(self, text: str) -> None:
         self._send(
@@ -220,6 +275,18 @@ class SparqlHTTP:
         return min(self.endpoint.backoff * 2 ** (attempt - 1), 10.0)
 
 
+def _check_complete(response: httpx.Response) -> None:
+    """Virtuoso cuts answers at ResultSetMaxRows (10,000 by default) and says so only in a
+    header: an answer cut short is an error here, never a silently wrong result."""
+    cut = response.headers.get("X-SPARQL-MaxRows")
+    if cut:
+        raise StoreError(
+            f"the server cut its answer at {cut} rows (Virtuoso: ResultSetMaxRows in the "
+            "[SPARQL] section of virtuoso.ini); raise that limit above the size of the store "
+            "and restart the server"
+        )
+
+
 class _HTTPStatus(Exception):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.status_code)
@@ -234,8 +301,8 @@ def _error_for(response: httpx.Response, what: str, url: str) -> StoreError | Qu
     if status in (401, 403):
         return StoreError(
             f"the server refused the {what} ({status} {response.reason_phrase}): check the "
-            "credentials (--user/--password, --token or ARCHIVE_ENDPOINT_USER/"
-            "ARCHIVE_ENDPOINT_PASSWORD/ARCHIVE_ENDPOINT_TOKEN)"
+            "credentials (--user with the password in ARCHIVE_ENDPOINT_PASSWORD, or --token "
+            "or ARCHIVE_ENDPOINT_TOKEN)"
         )
     if status == 404:
         return StoreError(f"{url} answered 404 Not Found: is it the right {what} URL? {body}")

@@ -3,10 +3,10 @@
 Shape (documented with an example in ``docs/store.md``):
 
 - ``{base}/dataset`` is a ``void:Dataset`` and a ``dcat:Dataset``: title, ``void:triples``
-  (statements in the document graphs, summed over graphs), ``void:distinctSubjects``,
+  (the distinct statements of all documents: the merged graph), ``void:distinctSubjects``,
   ``void:documents``, ``void:classes``/``void:properties``, ``void:uriSpace``,
-  ``void:vocabulary``, ``dcterms:created``/``dcterms:modified`` (the earliest and latest load
-  time of the documents it holds), ``dcterms:license`` when one is given;
+  ``void:vocabulary``, ``dcterms:created``/``dcterms:modified`` (when the earliest document
+  it holds was first loaded, and the latest change), ``dcterms:license`` when one is given;
 - ``void:classPartition`` (``void:class``, ``void:entities``) and ``void:propertyPartition``
   (``void:property``, ``void:triples``), one per class and property;
 - every document graph as a ``void:subset`` (``void:triples``, ``dcterms:modified``,
@@ -15,7 +15,8 @@ Shape (documented with an example in ``docs/store.md``):
   server (or a given ``endpoint_url``) a ``dcat:DataService`` with ``dcat:endpointURL``, also
   stated as ``void:sparqlEndpoint``.
 
-The store's own graphs (catalog, indexes) are left out of every figure.
+Figures are those of the merged graph (every fact once, as queries see them); the store's own
+graphs (catalog, indexes) are left out of every figure.
 """
 
 from __future__ import annotations
@@ -64,20 +65,23 @@ def describe(store: Store, options: DescribeOptions | None = None) -> Graph:
 
     docs = store.documents()
     g.add((ds, VOID.documents, Literal(len(docs))))
-    g.add((ds, VOID.triples, Literal(sum(d.triples for d in docs))))
-    loaded = sorted(d.loaded for d in docs if d.loaded)
-    if loaded:
-        g.add((ds, DCTERMS.created, Literal(loaded[0], datatype=XSD.dateTime)))
-        g.add((ds, DCTERMS.modified, Literal(loaded[-1], datatype=XSD.dateTime)))
+    g.add((ds, VOID.triples, Literal(store._count_merged())))
+    created = sorted(d.created or d.modified for d in docs if d.created or d.modified)
+    changed = sorted(d.modified for d in docs if d.modified)
+    if created:
+        g.add((ds, DCTERMS.created, Literal(created[0], datatype=XSD.dateTime)))
+        g.add((ds, DCTERMS.modified, Literal(changed[-1], datatype=XSD.dateTime)))
 
-    not_internal = f'FILTER (!STRSTARTS(STR(?g), "{store.internal_prefix}"))'
+    def merged(pattern: str) -> str:
+        return store._in_merged(pattern)
+
     ((subjects,),) = store._select(
-        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_internal} }}"
+        f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {merged('?s ?p ?o')} }}"
     ).values()
     g.add((ds, VOID.distinctSubjects, Literal(int(subjects or 0))))
 
     classes = store._select(
-        f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {not_internal} }}
+        f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {merged("?s a ?c")} }}
 GROUP BY ?c ORDER BY ?c"""
     ).values()
     g.add((ds, VOID.classes, Literal(len(classes))))
@@ -88,7 +92,7 @@ GROUP BY ?c ORDER BY ?c"""
         g.add((part, VOID.entities, Literal(int(n))))  # type: ignore[arg-type]
 
     props = store._select(
-        f"""SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_internal} }}
+        f"""SELECT ?p (COUNT(*) AS ?n) WHERE {{ {merged("?s ?p ?o")} }}
 GROUP BY ?p ORDER BY ?p"""
     ).values()
     g.add((ds, VOID.properties, Literal(len(props))))

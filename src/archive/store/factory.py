@@ -28,10 +28,16 @@ def open_store(
     path: str | Path | None = None,
     endpoint: str | None = None,
     base: str | None = None,
+    read_only: bool = False,
     **endpoint_options: Any,
 ) -> Store:
-    """The embedded store at ``path`` (default :func:`default_store_path`), or a SPARQL server."""
+    """The embedded store at ``path`` (default :func:`default_store_path`), or a SPARQL server.
+
+    ``read_only``: open an embedded store without writing anything to its folder (it must
+    exist); reading commands do, so that they never create or change a store.
+    """
     if endpoint:
         ep = Endpoint.from_env(endpoint, **endpoint_options)
         return RemoteStore(ep, base=base)
-    return EmbeddedStore(Path(path) if path else default_store_path(), base=base)
+    where = Path(path) if path else default_store_path()
+    return EmbeddedStore(where, base=base, read_only=read_only)

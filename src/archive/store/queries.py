@@ -30,6 +30,7 @@ from archive.resources import data_dir
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 PARAM_KINDS = ("iri", "string", "literal", "integer", "year", "date")
 PROJECT_QUERIES = data_dir("queries")
+NATURAL_QUERIES = PROJECT_QUERIES / "natural"  # as a researcher writes them (tests, bench)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class SavedQuery:
     params: list[Param] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     notes: str = ""
+    matches: str = ""  # the saved query that answers the same question (natural queries)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -109,6 +111,7 @@ def parse_header(text: str, name: str, path: Path | None = None) -> SavedQuery:
         params=params,
         examples=fields.get("example", []),
         notes=" ".join(fields.get("notes", [])),
+        matches=" ".join(fields.get("matches", [])),
     )
 
 

@@ -16,12 +16,15 @@ from archive.errors import NotWellFormed, UnsafeInput
 from archive.findings import Finding, Layer, Report, Severity
 from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.extract import extract_parsed
-from archive.shacl.compiled import validate_document_fast
+from archive.shacl.report import file_prefix
+from archive.shacl.run import compile_shapes
+from archive.shacl.shapesfile import Shapes
 from archive.tei import schema
 from archive.tei.integrity import check_integrity
 from archive.tei.levels import Level, check_level_schemas, level_from, settle
 from archive.tei.parse import ParsedXML, parse_bytes, read_limited
 from archive.tei.xinclude import expand_includes
+from archive.validate.fold import fold
 
 
 @dataclass
@@ -50,6 +53,7 @@ def validate_file(
     data: bytes | None = None,
     w3c_report: bool = False,
     level: Level | str | None = None,
+    shapes: Shapes | None = None,
 ) -> FileResult:
     """Validate one TEI file through every layer. ``OSError`` propagates (unreadable path).
 
@@ -62,7 +66,12 @@ def validate_file(
     ``tei_all``: ``"always"`` checks conformance to full TEI P5 on every file (what
     ``archive validate`` does); ``"auto"`` only when the project's customisation rejects the
     file, since a document the customisation accepts is valid TEI by construction (what bulk
-    loading does: it saves compiling tei_all, seconds per process); ``"never"`` skips it.
+    loading does); ``"never"`` skips it.
+    ``shapes``: the shapes to validate the graphs with (:func:`archive.shacl.load_shapes_files`:
+    the project's, a repository's own, or both); default the project's.
+
+    Echoes of one mistake in several layers are folded into its most precise finding
+    (:mod:`archive.validate.fold`).
     """
     label = label or str(path)
     level = level_from(level)
@@ -110,8 +119,9 @@ def validate_file(
     report.extend(_dedupe_extraction(extraction.findings, report.findings))
     result.documents = extraction.documents
     if shacl:
-        run_shacl(result, w3c_report)
-    report.findings[:] = settle(report.findings, level)
+        run_shacl(result, w3c_report, shapes)
+    # the level's severities first: folding never hides an error under a warning
+    report.findings = fold(settle(report.findings, level))
     return result
 
 
@@ -134,20 +144,23 @@ def validate_readable(path: Path, base: str | None = None, **options: object) ->
         return result
 
 
-def run_shacl(result: FileResult, w3c_report: bool = False) -> None:
-    """SHACL on each document graph of a file, on its own (the compiled shapes: the same
-    findings as pySHACL, differentially tested, many times faster)."""
-    reports = []
+def run_shacl(result: FileResult, w3c_report: bool = False, shapes: Shapes | None = None) -> None:
+    """SHACL on each document graph of a file, on its own, with the compiled shapes."""
+    program = compile_shapes(shapes)
+    pairs = []
     for doc in result.documents:
-        outcome = validate_document_fast(doc, file=result.label)
+        outcome = program.validate(doc, file=result.label)
         result.report.extend(outcome.findings)
-        if w3c_report:
-            reports.append(outcome.report)
-    if reports:
-        merged = reports[0]
-        for extra in reports[1:]:
-            merged += extra
-        result.report.shacl_reports[result.label] = merged.serialize(format="turtle")
+        pairs.append((doc, outcome.results))
+    if w3c_report and pairs:
+        result.report.shacl_reports[result.label] = program.write_report(
+            pairs, file_prefix(result.label)
+        )
+    note = program.delegation_note
+    if note and result.documents:
+        result.report.add(
+            Finding("shacl.delegated", Severity.INFO, note, Layer.SHACL, file=result.label)
+        )
 
 
 def _dedupe_extraction(found: list[Finding], earlier: list[Finding]) -> list[Finding]:
