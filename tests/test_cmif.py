@@ -183,7 +183,7 @@ def test_one_correspdesc_per_letter_and_nothing_else(export, tree, all_docs) -> 
 
 def test_correspdesc_points_at_the_document_page_and_the_edition(tree) -> None:
     calais = tree.find(f".//{{{TEI_NS}}}correspDesc[@key='calais-2014-07-10']")
-    assert calais.get("ref") == f"{BASE}/id/document/calais-2014-07-10"
+    assert calais.get("ref") == f"{BASE}/document/calais-2014-07-10.html"
     bibl = tree.find(f".//{{{TEI_NS}}}sourceDesc/{{{TEI_NS}}}bibl")
     assert calais.get("source") == "#" + bibl.get("{http://www.w3.org/XML/1998/namespace}id")
     assert tree.findtext(f".//{{{TEI_NS}}}publicationStmt/{{{TEI_NS}}}idno") == cmif_url()

@@ -86,6 +86,14 @@ def cmif_url(base: str | None = None) -> str:
     return URIs(base).base + CMIF_PATH
 
 
+def document_page(document: str, base: str) -> str:
+    """The document's page, where ``archive serve`` shows its reading view:
+    ``{base}/document/{slug}.html`` for ``{base}/id/document/{slug}`` (whose IRI answers a
+    browser with a 303 to that page). correspSearch links each letter to ``correspDesc/@ref``."""
+    prefix = f"{base}/id/"
+    return f"{base}/{document[len(prefix) :]}.html" if document.startswith(prefix) else document
+
+
 @dataclass(frozen=True)
 class CmifHeader:
     """What the file says about itself. correspSearch credits ``publisher`` (CC BY attribution)
@@ -171,7 +179,7 @@ def build_cmif(
         if not letter.is_correspondence:
             export.skipped.append(letter.document)
             continue
-        out.write(_fragment(_corresp_desc(letter, source, export.notes), 3))
+        out.write(_fragment(_corresp_desc(letter, base, source, export.notes), 3))
         export.letters += 1
     out.write(b"    </profileDesc>\n  </teiHeader>\n")
     out.write(b"  <text>\n    <body>\n      <p/>\n    </body>\n  </text>\n</TEI>\n")
@@ -216,9 +224,12 @@ def _file_desc(header: CmifHeader, base: str, source: str) -> etree._Element:
     return fd
 
 
-def _corresp_desc(letter: Letter, source: str, notes: Counter[str]) -> etree._Element:
+def _corresp_desc(letter: Letter, base: str, source: str, notes: Counter[str]) -> etree._Element:
     cd = etree.Element(
-        f"{T}correspDesc", ref=letter.document, source=f"#{source}", nsmap={None: TEI_NS}
+        f"{T}correspDesc",
+        ref=document_page(letter.document, base),
+        source=f"#{source}",
+        nsmap={None: TEI_NS},
     )
     if letter.slug:
         cd.set("key", letter.slug)

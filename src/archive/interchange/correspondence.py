@@ -20,6 +20,7 @@ in, not the slug the archive minted. Two graphs of this kind are compared with
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -39,12 +40,19 @@ from archive.rdf.docgraph import DocumentGraph
 from archive.rdf.namespaces import ARC, ORG, RDF, RDFS, SCHEMA, SKOS, bind_all
 
 LINKS = (*ROLES, SCHEMA.recipient, PLACE_OF_SENDING, PLACE_OF_RECEIPT)
+PAGE = re.compile(r"(?P<base>.+)/document/(?P<slug>[^/]+)\.html")
+
+
+def document_of_page(url: str) -> str:
+    """The document IRI of a document's page (``cmif.document_page`` the other way)."""
+    m = PAGE.fullmatch(url)
+    return f"{m['base']}/id/document/{m['slug']}" if m else url
 
 
 def correspondence_graph(docs: Iterable[DocumentGraph], by_url: bool = False) -> Graph:
-    """The correspondence part of ``docs``; ``by_url`` identifies each document by its
-    ``schema:url`` (a document read back from CMIF is its ``correspDesc/@ref``), else by its
-    IRI."""
+    """The correspondence part of ``docs``, each document under its IRI; ``by_url`` finds that
+    IRI from the document's ``schema:url`` (a document read back from CMIF has the page its
+    ``correspDesc/@ref`` gives, not the IRI the original had)."""
     out = Graph()
     bind_all(out)
     names: dict[URIRef, set[Literal]] = defaultdict(set)
@@ -62,7 +70,7 @@ def correspondence_graph(docs: Iterable[DocumentGraph], by_url: bool = False) ->
             urls = list(g.objects(d, SCHEMA.url))
             if len(urls) != 1:
                 raise ValueError(f"{doc.uri} has {len(urls)} schema:url values, not one")
-            page = URIRef(str(urls[0]))
+            page = URIRef(document_of_page(str(urls[0])))
         for p in LINKS:
             for a in g.objects(d, p):
                 if not isinstance(a, URIRef):

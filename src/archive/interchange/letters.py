@@ -85,7 +85,7 @@ class Participant:
 class Letter:
     """One document's correspondence."""
 
-    document: str  # the document's IRI, which is also its page
+    document: str  # the document's IRI (its page: cmif.document_page)
     slug: str | None
     date: LetterDate = field(default_factory=LetterDate)
     senders: list[Participant] = field(default_factory=list)
