@@ -336,7 +336,12 @@ def test_malformed_and_hostile_files(tmp_path: Path) -> None:
     assert problems(b"name,role,kind\n") == ["people.csv: has a header but no rows"]
     assert "NUL" in problems(b"name,role,kind\nA\x00,sender,person\n")[0]
     (quote,) = problems(b'name,role,kind\n"Gisti,sender,association\n')
-    assert quote.startswith("people.csv, row") and "not well-formed CSV" in quote
+    assert quote.startswith("people.csv, row 2: a quoted cell opens on this row and is never")
+    (late,) = problems(b'name,role,kind\n"Multi\nline",sender,person\n"Gisti,sender,person\n')
+    assert late.startswith("people.csv, row 3: a quoted cell opens")  # rows, not lines
+    assert problems(b"\xff\xfe\x00\xd8") == [
+        "people.csv: starts as UTF-16 but byte 2 cannot be read; save it as 'CSV UTF-8'"
+    ]
     big = tmp_path / "big.csv"
     big.write_bytes(b"name,role,kind\n" + b"x,sender,person\n" * 400_000)
     with pytest.raises(RecordInputError, match="the limit is"):
@@ -354,6 +359,80 @@ def test_malformed_and_hostile_files(tmp_path: Path) -> None:
 def test_spreadsheet_dialects(text: str, tab: bool | None) -> None:
     (row,) = parse_people(text.encode(), "people.csv", tab=tab)
     assert (row.name, row.role, row.entity_kind) == ("Gisti", "sender", "org")
+    (row,) = parse_people(text.encode("utf-16"), "people.csv", tab=tab)  # "Unicode text"
+    assert (row.name, row.role, row.entity_kind) == ("Gisti", "sender", "org")
+
+
+# Spreadsheets written the way archivists' software writes them, for letters nothing else in
+# the tests describes: a French list from a spreadsheet in a French locale (semicolons, a
+# byte-order mark, CRLF, quotes and a semicolon inside quoted cells, a blank row), a German one
+# saved as TSV, with GND and VIAF identifiers and a plain-text body.
+FRENCH = (
+    "\ufeffName;Role;Kind;Place;Authority;Heading\r\n"
+    '"Collectif ""Solidarité Migrants Wilson""";sender;association;Paris;;Associations\r\n'
+    '"Cimade; service œcuménique d\'entraide";sender;association;;'
+    "https://www.wikidata.org/wiki/Q2974012;Associations\r\n"
+    "Élise Lucet-Ménard;sender;person;;;Personnalités\r\n"
+    "Gérald Darmanin;addressee;person;;http://www.wikidata.org/entity/Q3103996;\r\n"
+    ";;;;;\r\n"
+    "Défenseur des droits;copy;government-body;;;\r\n"
+    "Les députés de la commission des lois;copy;group;;;\r\n"
+    "France terre d'asile;mentioned;association;;;\r\n"
+)
+GERMAN = (
+    "name\trole\tkind\tplace\tauthority\theading\n"
+    "Flüchtlingsrat Niedersachsen e.V.\tsender\tassociation\tHildesheim\t\t"
+    "Unterzeichnende Organisationen\n"
+    "PRO ASYL\tsender\tassociation\tFrankfurt am Main\thttps://d-nb.info/gnd/2013543-1\t"
+    "Unterzeichnende Organisationen\n"
+    "Stephan Weil\taddressee\tperson\t\thttps://viaf.org/viaf/69807478/\t\n"
+    "Niedersächsischer Landtag\tcopy\tgovernment-body\t\t\t\n"
+)
+GERMAN_BODY = (
+    "Wir fordern die Landesregierung auf, die Abschiebungen auszusetzen.\n\n"
+    "Der Flüchtlingsrat Niedersachsen e.V. und PRO ASYL unterstützen diesen Appell.\n"
+)
+
+
+def test_spreadsheets_nobody_here_wrote(tmp_path: Path) -> None:
+    from archive.interchange import cmif_bytes
+    from archive.rdf.extract import extract_file
+    from archive.tei.cmif import check_cmif
+
+    french, german, body = tmp_path / "liste.csv", tmp_path / "appell.tsv", tmp_path / "b.txt"
+    french.write_bytes(FRENCH.encode("utf-8"))
+    german.write_text(GERMAN, encoding="utf-8")
+    body.write_text(GERMAN_BODY, encoding="utf-8")
+    fr = new_record(
+        inputs(title="Lettre ouverte au ministre", date="2023-02-14", slug=None, language="fr"),
+        french,
+    )
+    de = new_record(
+        inputs(title="Offener Brief", date="2021-03", slug=None, language="de"), german, body
+    )
+    docs = []
+    for record in (fr, de):
+        path = tmp_path / f"{record.slug}.xml"
+        path.write_bytes(record.data)
+        assert validate_file(path).report.errors() == []
+        docs += extract_file(path).documents
+    assert (fr.slug, de.slug) == ("lettre-ouverte-au-ministre-2023-02-14", "offener-brief-2021-03")
+    root = parse_bytes(fr.data).root
+    names = [n.text for n in root.iterfind(".//t:standOff//t:orgName", NS)]
+    assert 'Collectif "Solidarité Migrants Wilson"' in names
+    assert "Cimade; service œcuménique d'entraide" in names
+    assert root.findtext(".//t:org[t:idno]/t:idno", namespaces=NS) == (
+        "http://www.wikidata.org/entity/Q2974012"
+    )
+    assert len(root.findall(".//t:correspAction[@subtype='cc']/*", NS)) == 2
+    assert fr.entries and len(fr.entries) == 8  # 7 rows (one blank) + Paris
+    assert "2 of the 6 entries occur in it as written" in de.todo[0]
+    cmif = parse_bytes(cmif_bytes(docs).data).tree
+    assert check_cmif(cmif, "cmif.xml") == []
+    refs = {el.text: el.get("ref") for el in cmif.iterfind(".//t:correspAction/*", NS)}
+    assert refs["PRO ASYL"] == "http://d-nb.info/gnd/2013543-1"
+    assert refs["Stephan Weil"] == "http://viaf.org/viaf/69807478"
+    assert refs["Élise Lucet-Ménard"] is None
 
 
 # --- the command ---------------------------------------------------------------------------

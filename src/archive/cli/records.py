@@ -148,7 +148,8 @@ def _report(record, target: Path, matched: bool) -> None:
             roles[r] += 1
     rows = sum(len(e.rows) for e in entries if e.kind != "place")
     click.echo(
-        f"wrote {target} (draft): {len(entries)} entries from {rows} rows: "
+        f"wrote {target} (draft): {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} "
+        f"from {rows} row{'' if rows == 1 else 's'}: "
         f"{roles['sender']} sender(s), {roles['addressee']} addressee(s), {roles['copy']} "
         f"cop{'y' if roles['copy'] == 1 else 'ies'}, {roles['mentioned']} mentioned, "
         f"{sum(e.kind == 'place' for e in entries)} place(s)"

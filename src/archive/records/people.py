@@ -11,6 +11,7 @@ Rows are numbered as a spreadsheet shows them: the header is row 1.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -99,12 +100,17 @@ def parse_people(data: bytes, label: str, tab: bool | None = None) -> list[Perso
     delimiter = "\t" if tab else _delimiter(lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     problems: list[Problem] = []
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise RecordInputError(
-            [Problem(label, reader.line_num, None, f"is not well-formed CSV: {exc}")]
-        ) from None
+    rows: list[list[str]] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problem = _csv_problem(label, text, len(rows) + 1, start, str(exc))
+            raise RecordInputError([problem]) from None
+        rows.append(cells)
     header = [h.strip().casefold() for h in rows[0]]
     header = [KIND_ALIASES.get(h, h) if h else h for h in header]
     for col in REQUIRED:
@@ -152,7 +158,40 @@ def parse_people(data: bytes, label: str, tab: bool | None = None) -> list[Perso
     return out
 
 
+def _csv_problem(label: str, text: str, row: int, start: int, error: str) -> Problem:
+    """A row (``start``: its first line) the CSV reader could not split, said so that a
+    person can fix it."""
+    if "unexpected end of data" in error or "EOF" in error:
+        lines = text.splitlines()
+        line = lines[start - 1] if start - 1 < len(lines) else ""
+        return Problem(
+            label,
+            row,
+            None,
+            f"a quoted cell opens on this row and is never closed (the line reads {line!r}); "
+            'a double quote inside a quoted cell is written twice ("")',
+        )
+    return Problem(label, row, None, f"is not well-formed CSV: {error}")
+
+
 def _decode(data: bytes, label: str) -> str:
+    """UTF-8 (with or without a byte-order mark), or UTF-16 with its byte-order mark (what
+    spreadsheets save as "Unicode text"); anything else is refused with the row it fails on."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _no_nul(data.decode("utf-16").removeprefix("\ufeff"), label)
+        except UnicodeDecodeError as exc:
+            raise RecordInputError(
+                [
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        f"starts as UTF-16 but byte {exc.start} cannot be read; save it as "
+                        "'CSV UTF-8'",
+                    )
+                ]
+            ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -174,6 +213,10 @@ def _decode(data: bytes, label: str) -> str:
                 )
             ]
         ) from None
+    return _no_nul(text, label)
+
+
+def _no_nul(text: str, label: str) -> str:
     if "\x00" in text:
         row = text[: text.index("\x00")].count("\n") + 1
         raise RecordInputError([Problem(label, row, None, "holds a NUL character: not text")])
