@@ -429,6 +429,45 @@ def test_cli_refuses_bad_input_and_writes_nothing(folder: Path, tmp_path: Path) 
     assert r.returncode == 2
 
 
+HOSTILE = {
+    "entity-expansion": (
+        '<?xml version="1.0"?>\n<!DOCTYPE TEI [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/>&b;</TEI>',
+        "entity declarations are refused",
+    ),
+    "external-entity": (
+        '<?xml version="1.0"?>\n<!DOCTYPE TEI [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/>&x;</TEI>',
+        "entity declarations are refused",
+    ),
+    "empty": ("", "file is empty"),
+}
+
+
+@pytest.mark.parametrize("case", [*HOSTILE, "partial"])
+def test_cli_refuses_hostile_and_partial_files(
+    case: str, folder: Path, tmp_path: Path, record_path: Path
+) -> None:
+    """Hostile or cut-off TEI among good files: exit 1, the file named, the output left as it
+    was (the export is written whole or not at all)."""
+    bad = tmp_path / f"{case}.xml"
+    if case == "partial":  # a transfer cut off half-way
+        bad.write_bytes(record_path.read_bytes()[:20_000])
+        expected = "not well-formed XML"
+    else:
+        text, expected = HOSTILE[case]
+        bad.write_text(text, encoding="utf-8")
+    out = tmp_path / "cmif.xml"
+    out.write_text("the previous export", encoding="utf-8")
+    r = run("cmif", str(folder / "rich"), str(bad), "--out", str(out), cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert f"{bad.name}:" in r.stderr and expected in r.stderr
+    assert "nothing written" in r.stderr and "Traceback" not in r.stderr
+    assert out.read_text(encoding="utf-8") == "the previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmif.xml", bad.name]
+
+
 def test_cmif_unknown_is_nobody(tmp_path: Path) -> None:
     """CMIF writes an unknown participant as "Unknown": read back, it is no entity (two
     unknown addressees of two letters are not one person called Unknown)."""
