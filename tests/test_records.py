@@ -308,8 +308,12 @@ def test_wrong_encoding_names_the_row() -> None:
     (message,) = problems(
         "name;role;kind\nGisti;sender;association\nRéseau;sender;association\n".encode("cp1252")
     )
-    assert message.startswith("people.csv, row 3: is not UTF-8: byte 0xe9")
+    assert message.startswith("people.csv, row 3, column 'name': is not UTF-8: byte 0xe9")
     assert "Windows-1252" in message
+    (message,) = problems(
+        b"\xef\xbb\xbfname;role;kind;place\nGisti;sender;association;Saint-\xc9tienne\n"
+    )
+    assert message.startswith("people.csv, row 2, column 'place': is not UTF-8: byte 0xc9 at")
 
 
 def test_contradictions_and_repeats() -> None:

@@ -91,7 +91,7 @@ def read_people(path: Path) -> list[PersonRow]:
 
 
 def parse_people(data: bytes, label: str, tab: bool | None = None) -> list[PersonRow]:
-    text = _decode(data, label)
+    text = _decode(data, label, tab)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise RecordInputError(
@@ -174,7 +174,23 @@ def _csv_problem(label: str, text: str, row: int, start: int, error: str) -> Pro
     return Problem(label, row, None, f"is not well-formed CSV: {error}")
 
 
-def _decode(data: bytes, label: str) -> str:
+def _column_at(data: bytes, offset: int, tab: bool | None) -> str | None:
+    """The header's name for the column in which byte ``offset`` lies (on a row that has no
+    quoted line breaks before it), so that an encoding error is found by row and column."""
+    text = data.decode("utf-8", errors="replace")
+    header = text.split("\n", 1)[0].rstrip("\r")
+    before = data[:offset].decode("utf-8", errors="replace")
+    line = before[before.rfind("\n") + 1 :]
+    delimiter = "\t" if tab else _delimiter(header)
+    names = next(csv.reader([header], delimiter=delimiter), [])
+    cells = next(csv.reader([line], delimiter=delimiter), [""])
+    index = len(cells) - 1
+    if "\n" not in before or index >= len(names):
+        return None  # in the header itself, or beyond it
+    return names[index].strip() or None
+
+
+def _decode(data: bytes, label: str, tab: bool | None = None) -> str:
     """UTF-8 (with or without a byte-order mark), or UTF-16 with its byte-order mark (what
     spreadsheets save as "Unicode text"); anything else is refused with the row it fails on."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -192,10 +208,12 @@ def _decode(data: bytes, label: str) -> str:
                     )
                 ]
             ) from None
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
+        at = bom + exc.start
+        row = data[:at].count(b"\n") + 1
         hint = ""
         try:
             data.decode("cp1252")
@@ -207,8 +225,8 @@ def _decode(data: bytes, label: str) -> str:
                 Problem(
                     label,
                     row,
-                    None,
-                    f"is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} cannot "
+                    _column_at(data[bom:], exc.start, tab),
+                    f"is not UTF-8: byte 0x{data[at]:02x} at offset {at} cannot "
                     f"be read{hint}; nothing was read",
                 )
             ]
