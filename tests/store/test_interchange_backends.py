@@ -25,6 +25,10 @@ def test_cmif_from_any_store(store: Store, record_path: Path, tmp_path: Path) ->
     from_store = cmif_bytes(store, header=FIXED)
     assert from_store.letters == 4
     assert from_store.data == cmif_bytes(docs, header=FIXED).data
+    store.remove(docs[0].slug)  # a removed document (its tombstone) is no letter
+    after = cmif_bytes(store, header=FIXED)
+    assert after.letters == 3 and docs[0].slug.encode() not in after.data
+    assert after.data == cmif_bytes(docs[1:], header=FIXED).data
 
 
 def test_known_entities_from_any_store(store: Store, record_path: Path) -> None:
