@@ -532,3 +532,18 @@ def test_cli_never_overwrites_a_draft(files: Path, tmp_path: Path) -> None:
         assert Path("draft.xml").read_text(encoding="utf-8") == "work in progress"
         assert runner.invoke(cli, [*args, "--force"]).exit_code == 0
         assert Path("draft.xml").read_bytes().startswith(b'<?xml version="1.0"')
+
+
+def test_names_in_other_scripts_stay_apart(tmp_path: Path) -> None:
+    """Names with no Latin letters get a slug from a hash of the name itself: two of them are
+    two entries (and two titles two documents), never one."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,role,kind\nМеморіал,sender,association\n人权观察,sender,association\n",
+        encoding="utf-8",
+    )
+    one = new_record(inputs(title="Відкритий лист", slug=None), people)
+    other = new_record(inputs(title="公开信", slug=None), people)
+    assert one.slug != other.slug
+    ids = parse_bytes(one.data).root.xpath("//t:org/@xml:id", namespaces=NS)
+    assert len(ids) == 2 and not any(i.endswith("-2") for i in ids)
