@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from archive.cli.common import EXIT_ERROR, EXIT_INVALID, err_console, fail, guarded
+from archive.cli.common import EXIT_INVALID, err_console, fail, guarded
 from archive.cli.store import open_from, store_options
 
 
@@ -188,4 +188,3 @@ def _report(record, target: Path, matched: bool) -> None:
 
 
 COMMANDS: list[click.Command] = [new_cmd]
-_ = EXIT_ERROR
