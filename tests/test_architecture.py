@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"archive.shacl"},
     {"archive.validate"},
     {"archive.store", "archive.deposit", "archive.synth"},
+    {"archive.interchange", "archive.records"},
     {"archive.submissions"},
     {"archive.oai"},  # OAI-PMH over the store; mounted at /oai by archive.web
     {"archive.web"},

@@ -99,3 +99,13 @@ class ShapesError(ArchiveError):
 
 class UnsupportedShapes(ShapesError):
     """Kept for callers of earlier versions: the engine no longer refuses valid SHACL."""
+
+
+class RecordInputError(ArchiveError):
+    """The inputs of a new record (its spreadsheet of people) are malformed; each problem says
+    where (file, row, column). Nothing is written."""
+
+    def __init__(self, problems: list) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s); nothing written:\n{lines}")

@@ -31,6 +31,8 @@ COMMAND_MODULES = {
     "deposit": "deposit",
     "generate": "generate",
     "serve": "serve",
+    "cmif": "interchange",
+    "new": "records",
 }
 
 

@@ -1542,6 +1542,16 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
                 continue
             name = local_name(el)
             if name in PARTICIPANTS:
+                if _unknown_participant(el):
+                    b.ctx.finding(
+                        "extract.participant-unknown",
+                        Severity.INFO,
+                        f"<{name}>{text_of(el)}</{name}> says the participant is unknown (as "
+                        "CMIF writes it): no entity is made, so unknown people are not merged "
+                        "into one",
+                        el,
+                    )
+                    continue
                 entities = b.ctx.resolve(el, b.slug)
                 if not entities and not (el.get("ref") or el.get("key")):  # else reported
                     b.ctx.finding(
@@ -1568,9 +1578,52 @@ def _correspondence(b: _DocBuilder, corresp: etree._Element) -> None:
                         b.add(b.doc, GROUP_COPY[prop], node)
                     else:
                         b.add(b.doc, prop, node)
-            elif name == "placeName" and atype == "sent":
+            elif name == "placeName":
+                prop = SCHEMA.locationCreated if atype == "sent" else ARC.locationReceived
                 for entity in b.ctx.resolve(el, b.slug):
-                    b.add(b.doc, SCHEMA.locationCreated, b.describe(entity, el))
+                    b.add(b.doc, prop, b.describe(entity, el))
+            elif name == "date" and atype == "received":
+                _date_received(b, el)
+
+
+def _date_received(b: _DocBuilder, el: etree._Element) -> None:
+    """When the letter was received (schema:dateReceived): an exact, partial or open date
+    (``@when``, ``@from``); a range of receipt dates is not modelled, and said so."""
+    value = el.get("when") or el.get("from")
+    if value is None and (el.get("notBefore") or el.get("notAfter")):
+        b.ctx.finding(
+            "extract.receipt-range",
+            Severity.INFO,
+            "a date of receipt known only as a range (@notBefore/@notAfter) is not modelled; "
+            "only an exact or partial date of receipt (@when) is",
+            el,
+        )
+        return
+    if value is None and typed_date(text_of(el)) is not None:
+        value = text_of(el)
+    lit = typed_date(value)
+    if value and lit is None:
+        b.ctx.finding(
+            "extract.date-unreadable",
+            Severity.WARNING,
+            f'date of receipt "{value}" is not ISO 8601; it is not used',
+            el,
+            value=value,
+        )
+    b.add(b.doc, SCHEMA.dateReceived, lit)
+
+
+UNKNOWN_NAMES = {"unknown", "[unknown]"}  # CMIF's documented marker for an unknown participant
+
+
+def _unknown_participant(el: etree._Element) -> bool:
+    """A name that says nobody is known (CMIF: "if the sender or addressee is unknown please
+    indicate this by the string 'Unknown'"), with nothing that identifies anyone."""
+    return (
+        not (el.get("ref") or el.get("key"))
+        and text_of(el).casefold() in UNKNOWN_NAMES
+        and not len(el)
+    )
 
 
 def _original_work(b: _DocBuilder, root: etree._Element) -> URIRef | None:

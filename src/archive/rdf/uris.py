@@ -63,13 +63,15 @@ def default_base() -> str:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """ASCII, lower-case, hyphen-separated: 'Réseau chrétien' -> 'reseau-chretien'."""
+    """ASCII, lower-case, hyphen-separated: 'Réseau chrétien' -> 'reseau-chretien'. A text
+    with no Latin letters or digits gets a hash of itself, so two such texts stay apart."""
+    original = text
     text = unicodedata.normalize("NFKD", text)
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     if len(text) > max_length:
         text = text[:max_length].rstrip("-")
-    return text or "x" + hashlib.sha1(text.encode()).hexdigest()[:8]
+    return text or "x" + hashlib.sha1(original.encode()).hexdigest()[:8]
 
 
 def safe_slug(text: str) -> str:
