@@ -15,15 +15,17 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from starlette.testclient import TestClient
 
 from archive.rdf import extract_file
+from archive.rdf.namespaces import RDF, SCHEMA
 from archive.store.client import Endpoint
 from archive.store.ingest import ingest
 from archive.store.remote import RemoteStore
 from archive.store.search import update_after_load
+from archive.synth import generate_corpus
 from archive.web import create_app
 from archive.web.config import WebConfig
 from archive.web.sparql import apply_row_limit
 
-from ..conftest import RECORD
+from ..conftest import RECORD, ROOT
 from .conftest import BASE, N_SYNTHETIC, LiveServer
 
 COUNT_LETTERS = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a schema:Message }"
@@ -241,7 +243,8 @@ def test_updates_with_the_token(tmp_path):
             assert c.post("/sparql", data={"update": update}, headers=bad).status_code == 403
             good = {"authorization": "Bearer s3cret"}
             assert c.post("/sparql", data={"update": update}, headers=good).status_code == 204
-            r = c.get("/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
+            ask = "ASK { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }"  # named: not merged
+            r = c.get("/sparql", params={"query": ask})
             assert r.json()["boolean"] is True  # the workers see the write
             assert c.post("/sparql", data={"update": "INSERT {"}, headers=good).status_code == 400
     finally:
@@ -310,3 +313,63 @@ def test_over_a_remote_store(oxigraph, tmp_path):
 def test_json_answer_is_the_w3c_format(client):
     r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert json.loads(r.text) == {"head": {}, "boolean": True}
+
+
+# --- the dataset: the merged graph with set semantics, as `archive query` sees it (issue 9) ---
+
+PER_TOWN = (ROOT / "queries" / "natural" / "organisations-per-town.rq").read_text(encoding="utf-8")
+
+
+def towns_as_sets(files) -> dict[str, int]:
+    """Organisations per town, from the documents' triples as a set (the true answer)."""
+    facts = {t for f in files for d in extract_file(f).documents for t in d.triples}
+    orgs = {s for s, p, o in facts if p == RDF.type and o == SCHEMA.Organization}
+    counts: dict[str, int] = {}
+    for s, p, o in facts:
+        if p == SCHEMA.location and s in orgs:
+            counts[str(o)] = counts.get(str(o), 0) + 1
+    return counts
+
+
+def towns_answered(response: httpx.Response) -> dict[str, int]:
+    assert response.status_code == 200, response.text
+    rows = response.json()["results"]["bindings"]
+    return {r["town"]["value"]: int(r["organisations"]["value"]) for r in rows}
+
+
+def test_a_natural_count_over_sparql_is_the_set_answer(client, web_archive, web_store):
+    """No DISTINCT: an organisation many letters name counts once, as with `archive query`."""
+    want = towns_as_sets(web_archive.files)
+    assert max(want.values()) > 1  # a town with several organisations, each named by letters
+    got = towns_answered(client.post("/sparql", data={"query": PER_TOWN}))
+    assert got == want
+    rows = web_store.query(PER_TOWN).rows
+    assert {str(t.value): int(n.value) for t, n in rows} == want  # the same as `archive query`
+    # provenance stays queryable: the letters that state an organisation's type
+    stated: dict = {}
+    for f in web_archive.files:
+        for d in extract_file(f).documents:
+            for s, p, o in d.triples:
+                if p == RDF.type and o == SCHEMA.Organization:
+                    stated[s] = stated.get(s, 0) + 1
+    org, letters = max(stated.items(), key=lambda kv: kv[1])
+    assert letters > 1
+    q = f"SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH ?g {{ <{org}> a schema:Organization }} }}"
+    assert n_of(client.post("/sparql", data={"query": q})) == letters
+    q = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{org}> a schema:Organization }}"
+    assert n_of(client.post("/sparql", data={"query": q})) == 1
+
+
+def test_a_natural_count_over_sparql_on_a_remote_store_is_the_set_answer(oxigraph, tmp_path):
+    files = generate_corpus(12, 3, tmp_path / "letters")
+    store = RemoteStore(Endpoint.from_url(oxigraph.url, retries=1), base=BASE)
+    try:
+        ingest(files, store, jobs=1)
+        config = WebConfig(search_index=tmp_path / "search.sqlite", time_limit=20)
+        with TestClient(create_app(store, config), raise_server_exceptions=False) as c:
+            got = towns_answered(c.post("/sparql", data={"query": PER_TOWN}))
+        want = towns_as_sets(files)
+        assert max(want.values()) > 1
+        assert got == want
+    finally:
+        store.close()

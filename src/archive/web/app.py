@@ -135,7 +135,11 @@ def create_app(
     if getattr(store, "path", None) is not None:
         executor = ProcessExecutor(str(store.path), config.workers, config.time_limit)  # type: ignore[attr-defined]
     else:
-        executor = RemoteExecutor(store.endpoint, config.time_limit)  # type: ignore[attr-defined]
+        executor = RemoteExecutor(
+            store.endpoint,  # type: ignore[attr-defined]
+            config.time_limit,
+            store.query_params,  # type: ignore[attr-defined]
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,

@@ -19,6 +19,7 @@ import contextlib
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,10 +107,8 @@ def execute(store: ox.Store, job: SparqlJob, prefixes: dict[str, str]) -> bytes:
             ox.DefaultGraph()
         ]
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    else:
-        # The dataset `archive query` sees (keep in step with EmbeddedStore._query; issue 9
-        # may change it to a merged graph): the union of all graphs as the default graph.
-        options["use_default_graph_as_union"] = True
+    # Otherwise the dataset `archive query` sees (EmbeddedStore._query): the store's default
+    # graph, which is the merged graph (each fact once), and every named graph for GRAPH ?g.
     answer = store.query(job.query, **options)
     if isinstance(answer, ox.QuerySolutions | ox.QueryBoolean):
         fmt = getattr(ox.QueryResultsFormat, RESULT_TYPES.get(job.media_type, "JSON"))
@@ -258,9 +257,17 @@ class ProcessExecutor:
 class RemoteExecutor:
     """Queries forwarded to a SPARQL 1.1 server, with the same time limit."""
 
-    def __init__(self, endpoint: Any, time_limit: float = 30.0) -> None:
+    def __init__(
+        self,
+        endpoint: Any,
+        time_limit: float = 30.0,
+        dataset: Callable[[], dict[str, str]] | None = None,
+    ) -> None:
         self.endpoint = endpoint  # archive.store.client.Endpoint
         self.time_limit = time_limit
+        # the protocol parameters of the store's dataset (RemoteStore.query_params): the merged
+        # graph as the default graph, as `archive query` sends it
+        self.dataset = dataset or dict
         self._client: httpx.AsyncClient | None = None
 
     def _http(self) -> httpx.AsyncClient:
@@ -284,15 +291,13 @@ class RemoteExecutor:
         data: list[tuple[str, str]] = [("query", base + sparql_prefixes() + job.query)]
         data += [("default-graph-uri", g) for g in job.default_graphs]
         data += [("named-graph-uri", g) for g in job.named_graphs]
-        params = {}
-        if not (job.default_graphs or job.named_graphs) and self.endpoint.union_parameter:
-            params[self.endpoint.union_parameter] = ""
+        if not (job.default_graphs or job.named_graphs):
+            data += list(self.dataset().items())
         started = time.perf_counter()
         try:
             response = await self._http().post(
                 self.endpoint.query_url,
                 content=urlencode(data).encode("ascii"),
-                params=params,
                 headers={
                     "Accept": job.media_type,
                     "Content-Type": "application/x-www-form-urlencoded",

@@ -32,11 +32,11 @@ from archive.web.teihtml import safe_href
 
 PAGE_ROWS = 1000
 DATASET_NOTE = (
-    "Queries see the union of all graphs as their default graph: every document's named graph "
-    "(GRAPH ?g reaches each one: that is the provenance of a statement). A statement that "
-    "several documents make appears once per document in the union, so count with DISTINCT "
-    "(COUNT(DISTINCT ?x)) as the saved queries do. The profile's prefixes (schema:, org:, "
-    "cito:, prov:, skos:, dcterms:, ...) are declared."
+    "Queries see the archive's merged graph as their default graph: every statement of every "
+    "document, each once, so counts need no DISTINCT (an organisation that 80 letters name is "
+    "one row). Each document's graph is a named graph: GRAPH ?g { ... } says which documents "
+    "state a fact (its provenance). The profile's prefixes (schema:, org:, cito:, prov:, "
+    "skos:, dcterms:, ...) are declared."
 )
 
 

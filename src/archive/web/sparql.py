@@ -2,7 +2,8 @@
 
 - Queries by GET (``?query=``), by POST form-encoded, or by POST ``application/sparql-query``;
   ``default-graph-uri`` and ``named-graph-uri`` set the dataset (they win over FROM clauses).
-  Without them, the default graph is the union of all graphs, as for ``archive query``, and the
+  Without them, the dataset is the one ``archive query`` sees: the merged graph (each fact the
+  archive holds, once) as the default graph, each document's graph by ``GRAPH ?g``; the
   profile's prefixes are declared.
 - Answers by ``Accept``: SPARQL results as JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE as
   Turtle, N-Triples, JSON-LD or RDF/XML. A browser asking for HTML is sent to the query page.
@@ -391,7 +392,6 @@ def service_description(request: Request, site: Site) -> Response:
         "RDF_XML",
     ):
         g.add((svc, SD.resultFormat, FORMATS[fmt]))
-    g.add((svc, SD.feature, SD.UnionDefaultGraph))
     g.add((svc, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
     dataset = BNode("dataset")
     g.add((svc, SD.defaultDataset, dataset))
@@ -407,8 +407,8 @@ def service_description(request: Request, site: Site) -> Response:
             default,
             DCTERMS.description,
             Literal(
-                "The union of all graphs: every document's named graph (and the archive's "
-                "catalog and index graphs). Each document graph is also a named graph.",
+                "The merged graph: every statement of every document, each once (set "
+                "semantics). Each document's graph is a named graph (GRAPH ?g: provenance).",
                 lang="en",
             ),
         )
