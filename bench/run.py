@@ -138,11 +138,11 @@ def run_child(*args: str) -> dict:
 # --- the measurements -----------------------------------------------------------------------
 
 
-def corpus(workdir: Path, n: int, seed: int) -> list[Path]:
+def corpus(workdir: Path, n: int, seed: int, folder: Path | None = None) -> list[Path]:
     """The first n letters of the seed's corpus (generated once, reused: 1k is a prefix of 10k)."""
     from archive.synth.generate import file_name, generate_corpus
 
-    folder = workdir / f"corpus-s{seed}"
+    folder = folder or workdir / f"corpus-s{seed}"
     missing = [i for i in range(n) if not (folder / file_name(i, seed)).exists()]
     if missing:
         t0 = time.perf_counter()
@@ -328,17 +328,23 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
 
     work = args.workdir
     print(f"== {n:,} letters", flush=True)
-    files = corpus(work, n + args.add, args.seed)
+    shared = args.store is not None  # a store built before (read only: never written here)
+    files = corpus(work, n + (0 if shared else args.add), args.seed, args.corpus)
     main, extra = files[:n], files[n:]
-    store_dir = work / f"store-{n}"
+    store_dir = args.store if shared else work / f"store-{n}"
     floor_dir = work / f"floor-{n}"
     empty_dir = work / f"empty-{n}"
     dump = work / f"dump-{n}.nq"
-    for d in (store_dir, floor_dir, empty_dir):
+    for d in (floor_dir, empty_dir) if shared else (store_dir, floor_dir, empty_dir):
         shutil.rmtree(d, ignore_errors=True)
     result: dict = {"documents": n}
 
-    ingest = run_child("_ingest", listing(work, f"files-{n}", main), str(store_dir), str(args.jobs))
+    if shared:  # its build was the ingest: `bench/run.py _ingest LISTING STORE JOBS > FILE`
+        ingest = json.loads(args.ingest_figures.read_text(encoding="utf-8"))
+        assert ingest["counts"]["loaded"] == n, ingest["counts"]
+    else:
+        listed = listing(work, f"files-{n}", main)
+        ingest = run_child("_ingest", listed, str(store_dir), str(args.jobs))
     ingest["docs_per_second"] = round(n / ingest["seconds"], 1)
     result["ingest"] = ingest
     print(
@@ -388,6 +394,9 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
         result["virtuoso"] = virtuoso_queries(work, dump, params)
     dump.unlink(missing_ok=True)
 
+    if shared:
+        result["adding"] = {"skipped": "the shared store is read-only"}
+        return result
     adding = listing(work, f"extra-{n}", extra)
     into_empty = run_child("_ingest", adding, str(empty_dir), str(args.jobs))
     into_full = run_child("_ingest", adding, str(store_dir), str(args.jobs))
@@ -419,19 +428,21 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
     return result
 
 
-def _best(entry: dict | None) -> str:
+def _cell(entry: dict | None) -> str:
+    """first run / best of three, in seconds, and the ratio to the matching saved query."""
     if not entry or "best_s" not in entry:
         return "-" if not entry else "error"
-    return f"{entry['best_s']:.3f}"
+    text = f"{entry['first_s']:.2f}/{entry['best_s']:.2f}"
+    return text + (f" x{entry['ratio']:g}" if "ratio" in entry else "")
 
 
 def table(results: list[dict]) -> str:
     sizes = [r["documents"] for r in results]
-    head = f"{'':52}" + "".join(f"{n:>14,}" for n in sizes)
+    head = f"{'':52}" + "".join(f"{n:>20,}" for n in sizes)
     rows = [head]
 
     def row(label: str, values: list) -> None:
-        rows.append(f"{label:52}" + "".join(f"{v:>14}" for v in values))
+        rows.append(f"{label:52}" + "".join(f"{v:>20}" for v in values))
 
     row("quads", [f"{r['quads']:,}" for r in results])
     row(
@@ -451,22 +462,24 @@ def table(results: list[dict]) -> str:
     row("store on disk (MB)", [r["disk_mb"] for r in results])
     row(
         "adding letters: into full / into empty (goal <= 2)",
-        [r["adding"]["ratio"] for r in results],
+        [r["adding"].get("ratio", "-") for r in results],
     )
     row(
         "SHACL compiled / pySHACL (goal >= 10)",
         [r.get("shacl", {}).get("ratio", "-") for r in results],
     )
-    backends = [("embedded", "queries_embedded"), ("server", "queries_server")]
-    for label in results[0]["queries_embedded"]:
-        for where, key in backends:
-            entries = [r.get(key, {}).get(label) for r in results]
-            ratio = [e.get("ratio") for e in entries if e and "ratio" in e]
-            suffix = f" x{ratio[-1]}" if ratio else ""
-            row(f"{where[:3]} {label[:40]} (s){suffix[:8]}", [_best(e) for e in entries])
-        entries = [r.get("virtuoso", {}).get("queries", {}).get(label) for r in results]
-        if any(entries):
-            row(f"vir {label[:40]} (s)", [_best(e) for e in entries])
+    rows.append("queries: first run / best of 3, seconds; xN: natural over the saved query")
+    backends = [
+        ("emb", lambda r: r.get("queries_embedded", {})),
+        ("srv", lambda r: r.get("queries_server", {})),
+        ("vir", lambda r: r.get("virtuoso", {}).get("queries", {})),
+    ]
+    labels = list(dict.fromkeys(k for r in results for k in r.get("queries_embedded", {})))
+    for label in labels:
+        for where, of in backends:
+            entries = [of(r).get(label) for r in results]
+            if any(entries):
+                row(f"{where} {label[:47]}", [_cell(e) for e in entries])
     return "\n".join(rows)
 
 
@@ -486,6 +499,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-virtuoso", action="store_true", help="skip Virtuoso")
     ap.add_argument("--keep", action="store_true", help="keep the stores in the workdir")
     ap.add_argument("--workdir", type=Path, default=BENCH / "work")
+    ap.add_argument(
+        "--store",
+        type=Path,
+        help="an existing store of the one size given (read only: its build was the ingest; "
+        "no letters are added to it)",
+    )
+    ap.add_argument("--ingest-figures", type=Path, help="with --store: its build's figures")
+    ap.add_argument("--corpus", type=Path, help="the letters' folder (default: in --workdir)")
     ap.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
     ap.add_argument(
         "--table", action="store_true", help="only print the table of the figures in --out"
@@ -495,8 +516,13 @@ def main(argv: list[str] | None = None) -> int:
         print(table(json.loads(args.out.read_text(encoding="utf-8"))["sizes"]))
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.store and (len(sizes) != 1 or not args.ingest_figures):
+        ap.error("--store needs one size and --ingest-figures")
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = [bench_size(n, args) for n in sizes]
+    for r in results:
+        r["when"] = datetime.now(UTC).isoformat(timespec="seconds")
+        r["load_average"] = os.getloadavg()
     from archive import __version__
 
     figures = {
@@ -510,9 +536,16 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():  # figures of other sizes, from earlier runs, stay (with their date)
+        earlier = json.loads(args.out.read_text(encoding="utf-8"))
+        measured = {r["documents"] for r in results}
+        kept = [r for r in earlier.get("sizes", []) if r["documents"] not in measured]
+        for r in kept:
+            r.setdefault("when", earlier.get("when"))
+        figures["sizes"] = sorted(kept + results, key=lambda r: r["documents"])
     args.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print()
-    print(table(results))
+    print(table(figures["sizes"]))
     print(f"\nfigures written to {args.out}")
     return 0
 

@@ -186,3 +186,22 @@ def test_the_merged_graph_is_a_named_graph_on_virtuoso(vstore: RemoteStore) -> N
     vstore.remove("letter-a")
     assert vstore.merged_in_step()
     assert vstore.stats().merged_graph == f"{BASE}/graph/_merged"
+
+
+def test_the_web_endpoint_queries_the_merged_graph_on_virtuoso(
+    vstore: RemoteStore, tmp_path: Path
+) -> None:
+    """`archive serve`'s /sparql names the merged graph as the default graph, as `archive
+    query` does: a count without DISTINCT is the set answer, not one row per letter."""
+    from starlette.testclient import TestClient
+
+    from archive.web import create_app
+    from archive.web.config import WebConfig
+
+    vstore.load([build(x) for x in small_archive()])
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?org a schema:Organization ; schema:name ?name }"
+    config = WebConfig(search_index=tmp_path / "search.sqlite", time_limit=30)
+    with TestClient(create_app(vstore, config), raise_server_exceptions=False) as c:
+        r = c.post("/sparql", data={"query": q})
+    assert r.status_code == 200, r.text
+    assert r.json()["results"]["bindings"][0]["n"]["value"] == "6"

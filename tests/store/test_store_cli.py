@@ -348,3 +348,49 @@ def test_export_streams_to_a_file_atomically(loaded: Path, tmp_path: Path) -> No
     graphs = {type(q.graph_name).__name__ for q in quads}
     assert graphs == {"NamedNode", "DefaultGraph"}  # documents, the store's graphs, merged
     assert not list(tmp_path.glob(".dump.nq.*"))  # no temporary file left
+
+
+PERSONOGRAPHY = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>People named in the letters</title></titleStmt>
+<publicationStmt><p>unpublished</p></publicationStmt>
+<sourceDesc><p>born digital</p></sourceDesc></fileDesc></teiHeader>
+<text><body><head>People</head><p>The people the letters name.</p>
+<listPerson type="authority">
+<person xml:id="g1"><persName>J. W. von Goethe</persName><idno type="GND">118540238</idno></person>
+<person xml:id="s1"><persName>Friedrich Schiller</persName>
+  <idno type="GND">118607626</idno></person>
+</listPerson></body></text></TEI>
+"""
+
+
+def test_an_authority_file_is_listed_apart_and_never_an_undated_document(
+    loaded: Path, tmp_path: Path
+) -> None:
+    people = tmp_path / "people.xml"
+    people.write_text(PERSONOGRAPHY, encoding="utf-8")
+    r = run("load", str(people), "--store", str(loaded), "--level", "tei")
+    assert r.exit_code == 0, r.output + r.stderr
+    stats = json.loads(run("stats", "--store", str(loaded), "--format", "json").output)
+    assert (stats["documents"], stats["authority_files"], stats["undated"]) == (1, 1, 0)
+    text = run("stats", "--store", str(loaded)).output
+    assert "authority files:              1" in text and "undated documents:            0" in text
+    table = run("list", "--store", str(loaded), "--format", "table").output
+    documents, apart = table.split("authority files")
+    assert "calais-2014-07-10" in documents and "people" not in documents
+    assert "people" in apart and "People named in the letters" in apart
+    assert table.rstrip().endswith("1 document, 1 authority file")
+    rows = run("list", "--store", str(loaded), "--format", "tsv").output.splitlines()
+    assert rows[0].split("\t")[-1] == "kind"
+    assert [(r.split("\t")[0], r.split("\t")[-1]) for r in rows[1:]] == [
+        ("calais-2014-07-10", "document"),
+        ("people", "authority"),
+    ]
+    listed = json.loads(run("list", "--store", str(loaded), "--format", "json").output)
+    assert [d.get("kind") for d in listed] == [None, "authority"]
+    # the search index counts it among the catalog's entries: in step after the load
+    from archive.store import open_store
+    from archive.store.search import SearchIndex, index_path
+
+    with open_store(loaded, read_only=True) as store:
+        index = SearchIndex(index_path(store, None), store.base)
+        assert index.in_step(store)

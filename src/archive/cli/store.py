@@ -405,9 +405,12 @@ def remove_cmd(documents: tuple[str, ...], search_index: Path | None, **opts: An
 )
 @guarded
 def list_cmd(fmt: str | None, **opts: Any) -> None:
-    """The documents in the store, with their dates and triple counts."""
+    """The documents in the store, with their dates and triple counts; authority files (lists
+    of people, places, organisations: not documents) apart, after them."""
     with open_from(opts, read=True) as store:
-        docs = store.documents()
+        entries = store.documents()
+    docs = [d for d in entries if not d.is_authority]
+    authority = [d for d in entries if d.is_authority]
     fmt = fmt or ("table" if _stdout_is_terminal() else "tsv")
     columns = [
         "slug",
@@ -422,27 +425,44 @@ def list_cmd(fmt: str | None, **opts: Any) -> None:
         "source",
     ]
     if fmt == "json":
-        click.echo(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps([d.to_dict() for d in docs + authority], ensure_ascii=False, indent=2)
+        )
         return
     if fmt in ("csv", "tsv"):
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-        writer.writerow(columns)
-        for d in docs:
-            writer.writerow(["" if getattr(d, c) is None else getattr(d, c) for c in columns])
+        writer.writerow([*columns, "kind"])
+        for d in docs + authority:
+            row = ["" if getattr(d, c) is None else getattr(d, c) for c in columns]
+            writer.writerow([*row, d.kind or "document"])
         sys.stdout.write(buf.getvalue())
         return
     from rich.console import Console
     from rich.table import Table
 
-    tab = Table(header_style="bold", pad_edge=False)
-    for c in ("slug", "date", "triples", "title", "loaded"):
-        tab.add_column(c, justify="right" if c == "triples" else "left", overflow="fold")
-    for d in docs:
-        tab.add_row(d.slug or d.graph, d.date or "", str(d.triples), d.title or "", d.loaded or "")
     console = Console(highlight=False)
-    console.print(tab)
-    console.print(f"{len(docs)} document{'s' if len(docs) != 1 else ''}")
+    parts = [(None, docs, ("slug", "date", "triples", "title", "loaded"))]
+    if authority:  # no date to show: an authority file is not a document of a day
+        parts.append(("authority files", authority, ("slug", "triples", "title", "loaded")))
+    for title, part, shown in parts:
+        tab = Table(header_style="bold", pad_edge=False, title=title)
+        for c in shown:
+            tab.add_column(c, justify="right" if c == "triples" else "left", overflow="fold")
+        for d in part:
+            cells = {
+                "slug": d.slug or d.graph,
+                "date": d.date or "",
+                "triples": str(d.triples),
+                "title": d.title or "",
+                "loaded": d.loaded or "",
+            }
+            tab.add_row(*(cells[c] for c in shown))
+        console.print(tab)
+    footer = f"{len(docs)} document{'s' if len(docs) != 1 else ''}"
+    if authority:
+        footer += f", {len(authority)} authority file{'s' if len(authority) != 1 else ''}"
+    console.print(footer)
 
 
 @click.command("stats")
@@ -484,12 +504,15 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
             "merged_graph": "merged graph",
             "earliest": "earliest document",
             "latest": "latest document",
+            "authority_files": "authority files",
             "undated": "undated documents",
             "last_loaded": "last loaded",
             "disk_bytes": "size on disk",
             "indexes_in_step": "indexes in step",
         }
         for key, value in data.items():
+            if key == "authority_files" and not value:
+                continue  # said only where there are some
             if key == "disk_bytes":
                 value = f"{value / 1e6:.1f} MB"
             click.echo(f"{labels.get(key, key) + ':':30s}{value}")
@@ -664,8 +687,9 @@ def query_cmd(
 ) -> None:
     """Run QUERY: SPARQL text, a .rq file, or the name of a saved query (see --list).
 
-    Queries see the union of all document graphs as their default graph (GRAPH ?g {...}
-    reaches each document's own graph). CONSTRUCT and DESCRIBE return RDF.
+    Queries see the merged graph as their default graph: every statement of every document,
+    each once (no DISTINCT needed); GRAPH ?g {...} reaches each document's own graph.
+    CONSTRUCT and DESCRIBE return RDF.
     """
     from archive.store import queries as q
     from archive.store.results import render

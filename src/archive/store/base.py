@@ -306,6 +306,7 @@ class Store(Updates, Harvesting, Repairing, ABC):
             sequence=int(e["sequence"]) if e.get("sequence") else None,
             digest=e.get("digest"),
             pending=e.get("pending") in ("true", "1"),
+            kind=e.get("kind"),
         )
 
     def digests(self) -> dict[str, list[tuple[str, int]]]:
@@ -348,12 +349,20 @@ WHERE {{ GRAPH {c} {{ ?g a {cat.DOCUMENT_GRAPH} ; {cat.DATE} ?d }} }}"""
         tomb_q = f"""SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH {iri(self.tombstone_graph)} {{
   ?g a {cat.TOMBSTONE} }} }}"""
         ((tombstones,),) = self._select(tomb_q).values()
+        # authority files (personographies): entries of the catalog, but not documents, and
+        # never "undated documents"
+        auth_q = f"""SELECT (COUNT(?g) AS ?n) (COUNT(?d) AS ?dated) WHERE {{ GRAPH {c} {{
+  ?g a {cat.DOCUMENT_GRAPH} ; {cat.KIND} {cat.literal(cat.AUTHORITY)}
+  OPTIONAL {{ ?g {cat.DATE} ?d }} }} }}"""
+        ((authority, authority_dated),) = self._select(auth_q).values()
+        authority, authority_dated = int(authority or 0), int(authority_dated or 0)
         quads, graphs = self._count_quads()
         merged = self.layout().merged
         return StoreStats(
             location=self.location,
             backend=self.backend,
-            documents=int(docs or 0),
+            documents=int(docs or 0) - authority,
+            authority_files=authority,
             document_triples=int(triples or 0),
             merged_triples=self._count_merged(),
             quads=quads,
@@ -363,7 +372,7 @@ WHERE {{ GRAPH {c} {{ ?g a {cat.DOCUMENT_GRAPH} ; {cat.DATE} ?d }} }}"""
             merged_graph=merged or "default graph",
             earliest=first,
             latest=last,
-            undated=int(docs or 0) - int(dated or 0),
+            undated=int(docs or 0) - authority - (int(dated or 0) - authority_dated),
             last_loaded=loaded,
             disk_bytes=self._disk_bytes(),
         )

@@ -30,6 +30,7 @@ STORE_FORMAT = 2  # 1: before the merged graph, tombstones and harvest order (ar
 CATALOG_SLUG = "_catalog"
 TOMBSTONES_SLUG = "_tombstones"
 MERGED_SLUG = "_merged"  # the merged graph, on servers whose default graph is every graph
+AUTHORITY = "authority"  # the catalog's dcterms:type of an authority file
 
 
 def n(term: object) -> str:
@@ -109,6 +110,11 @@ class DocumentInfo:
     sequence: int | None = None  # its place in the harvest order
     digest: str | None = None  # of its graph's triples
     pending: bool = False  # written by a bulk load whose index share is not yet applied
+    kind: str | None = None  # "authority": a file of entities (a personography), not a document
+
+    @property
+    def is_authority(self) -> bool:
+        return self.kind == AUTHORITY
 
     @property
     def loaded(self) -> str | None:
@@ -243,4 +249,5 @@ FIELDS = {
     str(ARC.sequence): "sequence",
     str(ARC.indexPending): "pending",
     str(SCHEMA.identifier): "slug",
+    str(DCTERMS.type): "kind",
 }

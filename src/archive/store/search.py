@@ -437,7 +437,8 @@ class SearchIndex:
         """A cheap check: the same number of documents and the same latest load time."""
         stats = store.stats()
         row = self.conn.execute("SELECT COUNT(*), MAX(loaded) FROM documents").fetchone()
-        return row[0] == stats.documents and (row[1] or None) == (stats.last_loaded or None)
+        entries = stats.documents + stats.authority_files
+        return row[0] == entries and (row[1] or None) == (stats.last_loaded or None)
 
     def _keep_source(
         self, conn: sqlite3.Connection, info: DocumentInfo, path: Path | None, counts: UpdateCounts

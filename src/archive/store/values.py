@@ -53,13 +53,14 @@ class LoadResult:
 class StoreStats:
     location: str
     backend: str
-    documents: int
+    documents: int  # authority files apart
     document_triples: int
     merged_triples: int
     quads: int
     graphs: int
     cosignatory_pairs: int
     tombstones: int = 0
+    authority_files: int = 0
     merged_graph: str = "default graph"
     earliest: str | None = None
     latest: str | None = None
