@@ -394,3 +394,25 @@ def test_an_authority_file_is_listed_apart_and_never_an_undated_document(
     with open_store(loaded, read_only=True) as store:
         index = SearchIndex(index_path(store, None), store.base)
         assert index.in_step(store)
+
+
+def test_an_update_is_refused_as_an_update_and_stats_check_reads_plainly(loaded: Path) -> None:
+    r = run("query", "--store", str(loaded), "INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert r.exit_code == 2
+    assert "this is a SPARQL Update, and queries are read-only" in r.stderr
+    r = run("stats", "--store", str(loaded), "--check")
+    assert r.exit_code == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("indexes in step:"))
+    assert line.split(":", 1)[1].split() == [
+        "cosignatories", "yes,", "addressee-years", "yes,", "merged", "graph", "yes"
+    ]  # fmt: skip
+
+
+def test_a_store_is_never_written_among_other_files(tmp_path: Path, record_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("mine")
+    r = run("load", str(record_path), "--store", str(folder))
+    assert r.exit_code == 2
+    assert "holds other files and no store" in r.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["readme.txt"]

@@ -155,6 +155,11 @@ def open_from(opts: dict[str, Any], create: bool = False, read: bool = False):
             if path.exists() and what == "no store":
                 what = "a folder that holds no store"
             fail(f"{what} at {path}: `archive load` creates a store")
+        if create and path.is_dir() and any(path.iterdir()) and not is_store(path):
+            fail(
+                f"{path} is a folder that holds other files and no store: give --store a new "
+                "or empty folder (a store is never written among other files)"
+            )
         store = open_store(path, base=base, read_only=read)
         repair = f"archive repair --store {path}"
     else:
@@ -515,6 +520,8 @@ def stats_cmd(fmt: str, check: bool, **opts: Any) -> None:
                 continue  # said only where there are some
             if key == "disk_bytes":
                 value = f"{value / 1e6:.1f} MB"
+            elif key == "indexes_in_step":  # {"cosignatories": True, ...} as people read it
+                value = ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in value.items())
             click.echo(f"{labels.get(key, key) + ':':30s}{value}")
     if in_step is False:
         err_console.print(

@@ -214,10 +214,28 @@ def check_syntax(text: str) -> None:
     global _checker
     if _checker is None:
         _checker = ox.Store()
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     try:
-        _checker.query(text, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+        _checker.query(text, prefixes=prefixes)
     except SyntaxError as exc:
+        if _is_update(text):
+            raise QueryError(
+                "this is a SPARQL Update, and queries are read-only: `archive load` and "
+                "`archive remove` change the store"
+            ) from exc
         raise syntax_error(exc, text=text) from exc
+
+
+def _is_update(text: str) -> bool:
+    """Whether a text that is no query is a SPARQL Update: parsed by rdflib's grammar only,
+    never run (a LOAD would fetch)."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+    except Exception:  # pyparsing's ParseException, or anything else: not an update
+        return False
+    return True
 
 
 # --- parameters ------------------------------------------------------------------------------
