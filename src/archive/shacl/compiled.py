@@ -53,6 +53,7 @@ _SUBCLASS = RDFS.subClassOf
 _EMPTY: frozenset = frozenset()
 _EMPTY_D: dict = {}
 _TRUE = Literal(True)
+_XSD_STRING = str(XSD.string)
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 # What pySHACL validates for us: SHACL-SPARQL constraints, SPARQL-based and custom targets.
@@ -103,30 +104,25 @@ class _Data:
     )
 
     def __init__(self, doc: Any, triples: Iterable, program: CompiledShapes) -> None:
-        # forward / inverse map each indexed predicate to the one term object the compiled shapes
-        # look it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow
-        # Python); IRIs are found by their text (plain str comparison, in C).
-        out: dict[Node, dict[Node, set[Node]]] = {}
+        # Only what the compiled shapes read is indexed, and each indexed predicate under the
+        # one term object the shapes look it up with (rdflib's __eq__ is slow Python: a look-up
+        # that finds an equal but not identical term costs more than the rest of the work).
+        # IRIs are found by their text (plain str comparison, in C). The values of a node on a
+        # predicate are a 1-tuple while there is one (no hash of the term: a Literal's is slow
+        # Python) and a set from the second on.
+        out: dict[Node, dict[Node, Any]] = {}
         inn: dict[Node, dict[Node, set[Node]]] = {}
-        fwd_get = program.forward.get
-        inv_get = program.inverse.get
-        fwd_text = program.forward_text.get
-        inv_text = program.inverse_text.get
-        every = program.every_predicate
         rest: dict[Node, list[tuple[Node, Node]]] = {}
-        seen: dict[Any, tuple[Node | None, Node | None]] = {}  # a document repeats predicates
+        by_text = program.pairs_text.get
+        by_term = program.pairs_term.get
+        none = program.no_pair
+        uriref = URIRef
+        canon: dict[str, Node] = {}  # IRI text -> the first such object (inverse index keys)
+        canon_get = canon.get
         for s, p, o in triples:
-            pair = seen.get(p)
-            if pair is None:
-                if type(p) is URIRef:
-                    key = str(p)
-                    pair = (fwd_text(key), inv_text(key))
-                else:
-                    pair = (fwd_get(p), inv_get(p))
-                seen[p] = pair
-            fp, ip = pair
+            fp, ip, keep = by_text(str(p), none) if type(p) is uriref else by_term(p, none)
             if fp is None:
-                if every:  # sh:closed: the other properties, kept as they come (no index)
+                if keep:  # sh:closed: the other properties, kept as they come (no index)
                     r = rest.get(s)
                     if r is None:
                         rest[s] = [(p, o)]
@@ -135,14 +131,23 @@ class _Data:
             else:
                 d = out.get(s)
                 if d is None:
-                    out[s] = {fp: {o}}
+                    out[s] = {fp: (o,)}
                 else:
                     vs = d.get(fp)
                     if vs is None:
-                        d[fp] = {o}
+                        d[fp] = (o,)
+                    elif type(vs) is tuple:
+                        d[fp] = {vs[0], o}
                     else:
                         vs.add(o)
             if ip is not None:
+                if type(o) is uriref:  # one object per IRI: later look-ups hit by identity
+                    text = str(o)
+                    c = canon_get(text)
+                    if c is None:
+                        canon[text] = o
+                    else:
+                        o = c
                 d = inn.get(ip)
                 if d is None:
                     inn[ip] = {o: {s}}
@@ -329,9 +334,25 @@ class _Datatype(_ValueTest):
 
     def __init__(self, datatype: Node) -> None:
         self.datatype = datatype
+        # xsd.literal_ok with the datatype's side worked out once (IRIs compared as text)
+        self.text = str(datatype) if type(datatype) is URIRef else None
+        self.lang_string = datatype == RDF.langString
 
     def test(self, data, v):
-        return _is_literal(v) and xsd.literal_ok(v, self.datatype)
+        if not _is_literal(v):
+            return False
+        if self.text is None:
+            return xsd.literal_ok(v, self.datatype)
+        dt = v.datatype
+        if dt is None:
+            if v.language:
+                return self.lang_string
+            return self.text == _XSD_STRING
+        if type(dt) is not URIRef or str(dt) != self.text:
+            return False
+        if self.lang_string:
+            return bool(v.language)
+        return xsd.well_formed(str(v), self.text)
 
     def describe(self, result):
         return (
@@ -371,9 +392,10 @@ class _Range(_ValueTest):
     def __init__(self, param: Node, bound: Node) -> None:
         self.iri, self.accept, self._words = self._ACCEPT[param]  # type: ignore[index]
         self.bound = bound
+        self.bound_key = xsd.sort_key(bound)  # once, not for every value
 
     def test(self, data, v):
-        return xsd.compare(v, self.bound) in self.accept
+        return xsd.compare_keys(xsd.sort_key(v), self.bound_key) in self.accept
 
     def describe(self, result):
         return f"Value {_show(result.value)} is not {self._words} {_show(self.bound)}"
@@ -594,6 +616,10 @@ class _PairCompare(Constraint):
     def __init__(self, param: Node, predicate: Node) -> None:
         self.param = param
         self.predicate = predicate
+        self.equals = param == SH.equals
+        self.disjoint = param == SH.disjoint
+        # what xsd.compare must give for each pair (sh:lessThan, sh:lessThanOrEquals)
+        self.accept = (-1,) if param == SH.lessThan else (-1, 0)
         self.iri = {
             SH.equals: SH.EqualsConstraintComponent,
             SH.disjoint: SH.DisjointConstraintComponent,
@@ -603,15 +629,25 @@ class _PairCompare(Constraint):
 
     def bad_values(self, data: _Data, focus: Node, values: Any) -> list[Node]:
         other = data.values(focus, self.predicate)
-        if self.param == SH.equals:
+        if self.equals:
+            if type(values) is tuple and type(other) is tuple and len(values) == len(other) == 1:
+                v, o = values[0], other[0]  # one value each (no hash of a Literal)
+                return [] if v is o or v == o else [v, o]
             mine = values if isinstance(values, (set, frozenset)) else set(values)
+            if not isinstance(other, (set, frozenset)):
+                other = set(other)
             if mine == other:
                 return []
             return [*(v for v in mine if v not in other), *(o for o in other if o not in mine)]
-        if self.param == SH.disjoint:
+        if self.disjoint:
             return [v for v in values if v in other]
-        accept = (-1,) if self.param == SH.lessThan else (-1, 0)
-        return [v for v in values for o in other if xsd.compare(v, o) not in accept]
+        if not values or not other:
+            return []
+        accept = self.accept
+        key = xsd.sort_key
+        compare = xsd.compare_keys
+        others = [key(o) for o in other]
+        return [v for v in values for ko in others if compare(key(v), ko) not in accept]
 
     def ok(self, data, focus, values):
         return not self.bad_values(data, focus, values)
@@ -676,7 +712,7 @@ class _Closed(Constraint):
                 if p not in allowed:
                     for o in objects:
                         yield v, p, o
-            # a predicate no shape indexes is not an allowed one (those are all indexed)
+            # what rest keeps is never allowed (allowed predicates are indexed or not kept)
             for p, o in dict.fromkeys(data.rest.get(v, ())):
                 yield v, p, o
 
@@ -944,12 +980,23 @@ class CompiledShapes:
     digest: str = ""
     source: str = ""  # what the shapes were loaded from, for messages
     report_cache: Any = field(default=None, repr=False)  # report.ReportCache, made when needed
-    forward_text: dict[str, Node] = field(default_factory=dict, repr=False)
-    inverse_text: dict[str, Node] = field(default_factory=dict, repr=False)
+    # predicates every closed shape allows and no shape reads: not kept at all
+    unread: frozenset = frozenset()
+    # predicate -> (its term in the forward index or None, in the inverse index or None, whether
+    # it goes to _Data.rest): IRIs by their text, any term by itself; no_pair for the others
+    pairs_text: dict[str, tuple] = field(default_factory=dict, repr=False)
+    pairs_term: dict[Node, tuple] = field(default_factory=dict, repr=False)
+    no_pair: tuple = (None, None, False)
 
     def __post_init__(self) -> None:
-        self.forward_text = {str(p): t for p, t in self.forward.items() if type(p) is URIRef}
-        self.inverse_text = {str(p): t for p, t in self.inverse.items() if type(p) is URIRef}
+        every = self.every_predicate
+        self.no_pair = (None, None, every)
+        for p in {**self.forward, **self.inverse, **dict.fromkeys(self.unread)}:
+            fp = self.forward.get(p)
+            pair = (fp, self.inverse.get(p), every and fp is None and p not in self.unread)
+            self.pairs_term[p] = pair
+            if type(p) is URIRef:
+                self.pairs_text[str(p)] = pair
 
     def validate(self, doc: Any, file: str | None = None) -> ShaclOutcome:
         data = _Data(doc, doc.triples, self)
@@ -995,9 +1042,10 @@ class _Compiler:
         self.names = names
         self.where = where  # node -> (file, line) for error messages
         self.shapes: dict[Node, Shape] = {}
-        self.forward: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
+        self.forward: dict[Node, Node] = {}
         self.inverse: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
         self.every = False
+        self.closed: list[_Closed] = []
         self.custom_params = self._custom_parameters()
         self.pending_qualified: list[tuple[Shape, Node]] = []
 
@@ -1084,6 +1132,7 @@ class _Compiler:
                 top.append(shape)
         self.resolve_qualified()
         self.mark_cycles()
+        unread = self.index_closed()
         compiled = [s for s in top if not any(r.foreign for r in s.reachable())]
         delegated = [s for s in top if any(r.foreign for r in s.reachable())]
         return CompiledShapes(
@@ -1094,7 +1143,27 @@ class _Compiler:
             self.every,
             dict(self.shapes),
             delegated,
+            unread=unread,
         )
+
+    def index_closed(self) -> frozenset:
+        """sh:closed reads every property of a node but reports only those its shape does not
+        allow: a predicate every closed shape allows and no shape reads is not kept at all (most
+        of a document's rdf:type triples, say); the others allowed are indexed forwards, so
+        that what _Data.rest keeps is never allowed. Returns the predicates not kept."""
+        if not self.closed:
+            return frozenset()
+        always = set.intersection(*(c.allowed for c in self.closed))
+        for c in self.closed:
+            for p in c.allowed:
+                if p not in always:
+                    self.index(p, self.forward)
+        for p in (_TYPE, _SUBCLASS):  # the properties every node may have
+            if p not in always:
+                self.index(p, self.forward)
+        for c in self.closed:
+            c.allowed = {self.forward.get(p, p) for p in c.allowed}
+        return frozenset(p for p in always if p not in self.forward)
 
     # -- shapes --------------------------------------------------------------------------------
 
@@ -1237,7 +1306,9 @@ class _Compiler:
                     if isinstance(p, URIRef):
                         allowed.add(p)
             self.every = True
-            out.append(_Closed({self.index(p, self.forward) for p in allowed}))
+            closed = _Closed(allowed)  # indexed once every shape is known (index_closed)
+            self.closed.append(closed)
+            out.append(closed)
         return out
 
     def mark_cycles(self) -> None:
@@ -1328,7 +1399,7 @@ class _Compiler:
             def alternative(data: _Data, n: Node) -> set[Node]:
                 found: set[Node] = set()
                 for step in alts:
-                    found |= step(data, n)
+                    found.update(step(data, n))
                 return found
 
             return alternative
@@ -1349,7 +1420,7 @@ def _sequence(steps: list[PathFn]) -> PathFn:
                 return _EMPTY
             following: set[Node] = set()
             for n in current:
-                following |= step(data, n)
+                following.update(step(data, n))
             current = following
         return current
 
