@@ -30,7 +30,7 @@ one (a broken list, a count that is not an integer ...) raises :class:`ShapesErr
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -79,6 +79,18 @@ def _is_bnode(v: Node) -> bool:
     return t is BNode or (t is not URIRef and t is not Literal and isinstance(v, BNode))
 
 
+_IRIS: dict[str, URIRef] = {}  # text -> URIRef, so that an IRI met again is not made again
+
+
+def _iri(text: str) -> URIRef:
+    found = _IRIS.get(text)
+    if found is None:
+        if len(_IRIS) >= 50_000:
+            _IRIS.clear()
+        found = _IRIS[text] = URIRef(text)
+    return found
+
+
 def _is_true(v: Node | None) -> bool:
     """Only the literal ``true`` (xsd:boolean) switches a boolean parameter on."""
     return isinstance(v, Literal) and v.datatype == XSD.boolean and str(v) == "true"
@@ -104,31 +116,25 @@ class _Data:
     )
 
     def __init__(self, doc: Any, triples: Iterable, program: CompiledShapes) -> None:
-        # Only what the compiled shapes read is indexed, and each indexed predicate under the
-        # one term object the shapes look it up with (rdflib's __eq__ is slow Python: a look-up
-        # that finds an equal but not identical term costs more than the rest of the work).
-        # IRIs are found by their text (plain str comparison, in C). The values of a node on a
-        # predicate are a 1-tuple while there is one (no hash of the term: a Literal's is slow
-        # Python) and a set from the second on.
+        # Only what the compiled shapes read is kept (most of the time of a small document goes
+        # here). rdflib's __eq__ is slow Python, and a look-up that finds an equal but not
+        # identical term costs more than the rest of the work, so: predicates are found by
+        # their text (plain str comparison, in C) and stored under the one term object the
+        # shapes look them up with; the inverse index keys IRIs by their text. The values of a
+        # node on a predicate are a 1-tuple while there is one (no hash of the term: a
+        # Literal's is slow Python) and a set from the second on; the subjects of an object in
+        # the inverse index are a list (see inverse_values).
         out: dict[Node, dict[Node, Any]] = {}
-        inn: dict[Node, dict[Node, set[Node]]] = {}
-        rest: dict[Node, list[tuple[Node, Node]]] = {}
+        rest: dict[Node, list[tuple[Node, Node, Node]]] = {}
+        inverse = [defaultdict(list) for _ in program.inverse_terms]
         by_text = program.pairs_text.get
         by_term = program.pairs_term.get
         none = program.no_pair
         uriref = URIRef
-        canon: dict[str, Node] = {}  # IRI text -> the first such object (inverse index keys)
-        canon_get = canon.get
-        for s, p, o in triples:
+        for t in triples:
+            s, p, o = t
             fp, ip, keep = by_text(str(p), none) if type(p) is uriref else by_term(p, none)
-            if fp is None:
-                if keep:  # sh:closed: the other properties, kept as they come (no index)
-                    r = rest.get(s)
-                    if r is None:
-                        rest[s] = [(p, o)]
-                    else:
-                        r.append((p, o))
-            else:
+            if fp is not None:
                 d = out.get(s)
                 if d is None:
                     out[s] = {fp: (o,)}
@@ -140,31 +146,34 @@ class _Data:
                         d[fp] = {vs[0], o}
                     else:
                         vs.add(o)
-            if ip is not None:
-                if type(o) is uriref:  # one object per IRI: later look-ups hit by identity
-                    text = str(o)
-                    c = canon_get(text)
-                    if c is None:
-                        canon[text] = o
-                    else:
-                        o = c
-                d = inn.get(ip)
-                if d is None:
-                    inn[ip] = {o: {s}}
+            elif keep:  # sh:closed: the other properties, kept as they come (no index)
+                r = rest.get(s)
+                if r is None:
+                    rest[s] = [t]
                 else:
-                    vs = d.get(o)
-                    if vs is None:
-                        d[o] = {s}
-                    else:
-                        vs.add(s)
+                    r.append(t)
+            if ip is not None:
+                inverse[ip][str(o) if type(o) is uriref else o].append(s)
         self.out = out
-        self.inn = inn
+        self.inn: dict[Node, dict[Any, list[Node]]] = dict(
+            zip(program.inverse_terms, inverse, strict=True)
+        )
         self.rest = rest
         self.doc = doc
         self._instances: dict[Node, set[Node]] = {}
         self.memo: dict[tuple[Any, Node], bool] = {}
         self.stack: set[tuple[Any, Node]] = set()
         self.assumed = 0
+
+    def inverse_values(self, p: Node, node: Node) -> Any:
+        """The subjects of ``node`` on ``p`` (a set, or a 1-tuple, as values always are)."""
+        d = self.inn.get(p)
+        if d is None:
+            return _EMPTY
+        found = d.get(str(node) if type(node) is URIRef else node)
+        if not found:
+            return _EMPTY
+        return (found[0],) if len(found) == 1 else set(found)
 
     def is_instance(self, node: Node, cls: Node) -> bool:
         """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph (the
@@ -177,15 +186,17 @@ class _Data:
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
         subs = self.inn.get(_SUBCLASS, _EMPTY_D)
-        found = set(types.get(cls, ()))
-        seen = {cls}
-        todo = [cls]
+        key = str(cls) if type(cls) is URIRef else cls
+        found = set(types.get(key, ()))
+        seen = {key}
+        todo = [key]
         while todo:
             for sub in subs.get(todo.pop(), ()):
-                if sub not in seen:
-                    seen.add(sub)
-                    todo.append(sub)
-                    found.update(types.get(sub, ()))
+                k = str(sub) if type(sub) is URIRef else sub
+                if k not in seen:
+                    seen.add(k)
+                    todo.append(k)
+                    found.update(types.get(k, ()))
         return found
 
     def values(self, node: Node, p: Node) -> Any:
@@ -441,13 +452,19 @@ class _LanguageIn(_ValueTest):
 
     def __init__(self, ranges: list[str]) -> None:
         self.ranges = [r.lower() for r in ranges]
+        self.exact = frozenset(self.ranges)
+        self.any = "*" in self.exact
+        self.prefixes = tuple(r + "-" for r in self.ranges)
 
     def test(self, data, v):
-        if not _is_literal(v) or not v.language:
+        if not _is_literal(v):
             return False
-        tag = v.language.lower()
+        language = v.language
+        if not language:
+            return False
+        tag = language.lower()
         # SPARQL langMatches: basic filtering (RFC 4647)
-        return any(r == "*" or tag == r or tag.startswith(r + "-") for r in self.ranges)
+        return self.any or tag in self.exact or tag.startswith(self.prefixes)
 
     def describe(self, result):
         return f"Value {_show(result.value)} is not in one of the languages {self.ranges}"
@@ -682,9 +699,15 @@ class _Qualified(Constraint):
 
     def count(self, data: _Data, values: Any) -> int:
         n = 0
+        conforms = self.shape.conforms
+        siblings = self.siblings
         for v in values:
-            if self.shape.conforms(data, v) and not any(s.conforms(data, v) for s in self.siblings):
-                n += 1
+            if conforms(data, v):
+                for s in siblings:
+                    if s.conforms(data, v):
+                        break
+                else:
+                    n += 1
         return n
 
     def ok(self, data, focus, values):
@@ -713,11 +736,19 @@ class _Closed(Constraint):
                     for o in objects:
                         yield v, p, o
             # what rest keeps is never allowed (allowed predicates are indexed or not kept)
-            for p, o in dict.fromkeys(data.rest.get(v, ())):
+            for _, p, o in dict.fromkeys(data.rest.get(v, ())):
                 yield v, p, o
 
     def ok(self, data, focus, values):
-        return next(self.bad(data, values), None) is None
+        allowed = self.allowed
+        rest = data.rest
+        for v in values:
+            for p in data.out.get(v, _EMPTY_D):  # an indexed predicate always has a value
+                if p not in allowed:
+                    return False
+            if v in rest:  # what rest keeps is never allowed
+                return False
+        return True
 
     def results(self, data, shape, focus, values):
         # the focus of each result is the value node that has the property (SHACL 4.8.1)
@@ -769,6 +800,10 @@ class _Property(Constraint):
         return out
 
 
+# value tests that look at the value alone (no other shape): see Shape.quick
+_QUICK = {_Class, _Datatype, _NodeKind, _Range, _Length, _Pattern, _LanguageIn, _In}
+
+
 class _Foreign(Constraint):
     """A constraint this engine leaves to pySHACL (SHACL-SPARQL, custom components)."""
 
@@ -812,6 +847,10 @@ class Shape:
         # can this shape reach itself through sh:node, sh:property, sh:and ...? Only then can a
         # check of it be under way further up, and only then is the recursion guard needed.
         self.cyclic = True
+        # the value tests of a shape that is no more than value tests on the node itself (an
+        # sh:class, sh:nodeKind ... inside sh:or, sh:not, a qualified value shape): conforms()
+        # runs them straight, with nothing to remember (set by the compiler, see set_quick)
+        self.quick: tuple[_ValueTest, ...] | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -823,9 +862,10 @@ class Shape:
             found |= data.instances(cls)
         for p in self.subjects_of:
             for subjects in data.inn.get(p, _EMPTY_D).values():
-                found |= subjects
+                found.update(subjects)
         for p in self.objects_of:
-            found.update(data.inn.get(p, _EMPTY_D))
+            # the inverse index keys IRIs by their text
+            found.update(_iri(k) if type(k) is str else k for k in data.inn.get(p, _EMPTY_D))
         return found
 
     def validate(self, data: _Data, focus: Iterable[Node]) -> list[Result]:
@@ -901,6 +941,12 @@ class Shape:
     def conforms(self, data: _Data, v: Node) -> bool:
         """Does ``v`` conform (validating it gives no result at all, whatever the severity)?"""
         if self.deactivated:
+            return True
+        quick = self.quick
+        if quick is not None:
+            for c in quick:  # noqa: SIM110
+                if not c.test(data, v):
+                    return False
             return True
         key = (self, v)
         memo = data.memo
@@ -982,18 +1028,26 @@ class CompiledShapes:
     report_cache: Any = field(default=None, repr=False)  # report.ReportCache, made when needed
     # predicates every closed shape allows and no shape reads: not kept at all
     unread: frozenset = frozenset()
-    # predicate -> (its term in the forward index or None, in the inverse index or None, whether
-    # it goes to _Data.rest): IRIs by their text, any term by itself; no_pair for the others
+    # predicate -> (its term in the forward index or None, its place in inverse_terms or None,
+    # whether it goes to _Data.rest): IRIs by their text, any term by itself; no_pair otherwise
     pairs_text: dict[str, tuple] = field(default_factory=dict, repr=False)
     pairs_term: dict[Node, tuple] = field(default_factory=dict, repr=False)
     no_pair: tuple = (None, None, False)
+    inverse_terms: list[Node] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         every = self.every_predicate
         self.no_pair = (None, None, every)
+        self.inverse_terms = list(dict.fromkeys(self.inverse.values()))
+        position = {t: i for i, t in enumerate(self.inverse_terms)}
         for p in {**self.forward, **self.inverse, **dict.fromkeys(self.unread)}:
             fp = self.forward.get(p)
-            pair = (fp, self.inverse.get(p), every and fp is None and p not in self.unread)
+            ip = self.inverse.get(p)
+            pair = (
+                fp,
+                None if ip is None else position[ip],
+                every and fp is None and p not in self.unread,
+            )
             self.pairs_term[p] = pair
             if type(p) is URIRef:
                 self.pairs_text[str(p)] = pair
@@ -1328,6 +1382,14 @@ class _Compiler:
                 seen.add(id(s))
                 todo.extend(r for c in s.constraints for r in c.refs)
             shape.cyclic = cyclic
+        for shape in self.shapes.values():
+            if (
+                shape.path is None
+                and not shape.cyclic
+                and not shape.foreign
+                and all(type(c) in _QUICK for c in shape.constraints)
+            ):
+                shape.quick = tuple(shape.constraints)  # type: ignore[arg-type]
 
     def resolve_qualified(self) -> None:
         """Qualified value shapes need their siblings, so they are built after every shape."""
@@ -1358,7 +1420,7 @@ class _Compiler:
         if isinstance(node, URIRef):
             if inverse:
                 p = self.index(node, self.inverse)
-                return lambda data, n: data.inn.get(p, _EMPTY_D).get(n, _EMPTY)
+                return lambda data, n: data.inverse_values(p, n)
             p = self.index(node, self.forward)
             return lambda data, n: data.out.get(n, _EMPTY_D).get(p, _EMPTY)
         if not isinstance(node, BNode):
@@ -1418,6 +1480,10 @@ def _sequence(steps: list[PathFn]) -> PathFn:
         for step in rest:
             if not current:
                 return _EMPTY
+            if len(current) == 1:  # one node: its values are the next step's, as they are
+                for n in current:
+                    current = step(data, n)
+                continue
             following: set[Node] = set()
             for n in current:
                 following.update(step(data, n))
@@ -1647,6 +1713,14 @@ def _preferred(messages: tuple[Node, ...], lang: str = "en") -> str:
     return str(messages[0])
 
 
+def _message(result: Result) -> str:
+    """_preferred(result.all_messages()), without making a Literal of the component's own
+    description when the shape gives no message (rdflib's Literal() is slow)."""
+    if result.messages is None and not result.shape.messages:
+        return result.component.describe(result)
+    return _preferred(result.all_messages())
+
+
 def _n3(node: Node | None) -> str | None:
     if node is None:
         return None
@@ -1661,7 +1735,7 @@ def result_to_finding(result: Result, doc: Any, file: str | None, sg: Graph) -> 
     return Finding(
         rule="shacl." + (shape.rule or local_name(result.component.iri)),
         severity=SEVERITIES.get(shape.severity, Severity.ERROR),  # type: ignore[arg-type]
-        message=_preferred(result.all_messages()),
+        message=_message(result),
         layer=Layer.SHACL,
         file=file or (str(doc.source) if getattr(doc, "source", None) else None),
         line=doc.lines.get(str(focus)) if hasattr(doc, "lines") else None,
