@@ -596,3 +596,45 @@ def test_messages_in_several_languages_and_the_preferred_one():
         Literal("pas de classe", lang="fr"),
         Literal("no class", lang="en"),
     }
+
+
+def test_the_index_keeps_what_each_shape_reads():
+    """What the per-document index leaves out or keys differently: duplicate triples (counts
+    stay those of the set of triples), IRIs of the inverse index found from other term objects
+    (targets of objects, inverse paths, instances through rdfs:subClassOf), rdf:type allowed
+    by one closed shape and not another, and a predicate every closed shape allows and no shape
+    reads. The same results as pySHACL."""
+    g = Graph().parse(
+        data=f"@prefix sh: <{SH}> . @prefix ex: <{EX}> . @prefix rdf: <{RDF}> . "
+        "ex:A sh:targetClass ex:Top ; sh:closed true ; "
+        "  sh:ignoredProperties ( rdf:type ex:seen ex:label ) ; "
+        "  sh:property [ sh:path ex:p ; sh:maxCount 1 ; sh:minCount 2 ] , "
+        "  [ sh:path [ sh:inversePath ex:q ] ; sh:maxCount 1 ] . "
+        "ex:B sh:targetObjectsOf ex:q ; sh:closed true ; sh:ignoredProperties ( ex:label ) ; "
+        "  sh:property [ sh:path ex:r ; sh:equals ex:r ] . "
+        "ex:C sh:targetSubjectsOf ex:r ; sh:class ex:Top .",
+        format="turtle",
+    )
+    a, b = URIRef(str(EX.a)), URIRef(str(EX.b))
+    triples = [
+        (EX.Sub, RDFS.subClassOf, URIRef(str(EX.Top))),
+        (EX.a, RDF.type, EX.Sub),
+        (EX.a, EX.p, Literal("one")),
+        (EX.a, EX.p, Literal("one")),  # the same triple twice: one value
+        (EX.a, EX.seen, EX.x),
+        (EX.a, EX.label, Literal("a")),
+        (EX.a, EX.other, EX.y),
+        (EX.c, EX.q, a),
+        (EX.d, EX.q, URIRef(str(EX.a))),
+        (EX.a, EX.q, b),
+        (b, RDF.type, EX.Thing),
+        (b, EX.seen, EX.x),
+        (b, EX.label, Literal("b")),
+        (URIRef(str(EX.b)), EX.r, Literal("x")),
+    ]
+    doc = DocumentGraph("t", str(EX.doc), str(EX.graph), triples)
+    found = assert_same(doc, g)
+    # A on ex:a: sh:minCount 2 (one value), two subjects by ^ex:q, ex:other and ex:q (closed);
+    # B on ex:a: rdf:type, ex:p, ex:seen, ex:other, ex:q; B on ex:b: rdf:type, ex:seen;
+    # C: ex:b is not an instance of ex:Top
+    assert sum(found.values()) == 12

@@ -30,7 +30,7 @@ one (a broken list, a count that is not an integer ...) raises :class:`ShapesErr
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -53,6 +53,7 @@ _SUBCLASS = RDFS.subClassOf
 _EMPTY: frozenset = frozenset()
 _EMPTY_D: dict = {}
 _TRUE = Literal(True)
+_XSD_STRING = str(XSD.string)
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 # What pySHACL validates for us: SHACL-SPARQL constraints, SPARQL-based and custom targets.
@@ -76,6 +77,18 @@ def _is_literal(v: Node) -> bool:
 def _is_bnode(v: Node) -> bool:
     t = type(v)
     return t is BNode or (t is not URIRef and t is not Literal and isinstance(v, BNode))
+
+
+_IRIS: dict[str, URIRef] = {}  # text -> URIRef, so that an IRI met again is not made again
+
+
+def _iri(text: str) -> URIRef:
+    found = _IRIS.get(text)
+    if found is None:
+        if len(_IRIS) >= 50_000:
+            _IRIS.clear()
+        found = _IRIS[text] = URIRef(text)
+    return found
 
 
 def _is_true(v: Node | None) -> bool:
@@ -103,63 +116,64 @@ class _Data:
     )
 
     def __init__(self, doc: Any, triples: Iterable, program: CompiledShapes) -> None:
-        # forward / inverse map each indexed predicate to the one term object the compiled shapes
-        # look it up with, so that later look-ups hit by identity (rdflib's __eq__ is slow
-        # Python); IRIs are found by their text (plain str comparison, in C).
-        out: dict[Node, dict[Node, set[Node]]] = {}
-        inn: dict[Node, dict[Node, set[Node]]] = {}
-        fwd_get = program.forward.get
-        inv_get = program.inverse.get
-        fwd_text = program.forward_text.get
-        inv_text = program.inverse_text.get
-        every = program.every_predicate
-        rest: dict[Node, list[tuple[Node, Node]]] = {}
-        seen: dict[Any, tuple[Node | None, Node | None]] = {}  # a document repeats predicates
-        for s, p, o in triples:
-            pair = seen.get(p)
-            if pair is None:
-                if type(p) is URIRef:
-                    key = str(p)
-                    pair = (fwd_text(key), inv_text(key))
-                else:
-                    pair = (fwd_get(p), inv_get(p))
-                seen[p] = pair
-            fp, ip = pair
-            if fp is None:
-                if every:  # sh:closed: the other properties, kept as they come (no index)
-                    r = rest.get(s)
-                    if r is None:
-                        rest[s] = [(p, o)]
-                    else:
-                        r.append((p, o))
-            else:
+        # Only what the compiled shapes read is kept (most of the time of a small document goes
+        # here). rdflib's __eq__ is slow Python, and a look-up that finds an equal but not
+        # identical term costs more than the rest of the work, so: predicates are found by
+        # their text (plain str comparison, in C) and stored under the one term object the
+        # shapes look them up with; the inverse index keys IRIs by their text. The values of a
+        # node on a predicate are a 1-tuple while there is one (no hash of the term: a
+        # Literal's is slow Python) and a set from the second on; the subjects of an object in
+        # the inverse index are a list (see inverse_values).
+        out: dict[Node, dict[Node, Any]] = {}
+        rest: dict[Node, list[tuple[Node, Node, Node]]] = {}
+        inverse = [defaultdict(list) for _ in program.inverse_terms]
+        by_text = program.pairs_text.get
+        by_term = program.pairs_term.get
+        none = program.no_pair
+        uriref = URIRef
+        for t in triples:
+            s, p, o = t
+            fp, ip, keep = by_text(str(p), none) if type(p) is uriref else by_term(p, none)
+            if fp is not None:
                 d = out.get(s)
                 if d is None:
-                    out[s] = {fp: {o}}
+                    out[s] = {fp: (o,)}
                 else:
                     vs = d.get(fp)
                     if vs is None:
-                        d[fp] = {o}
+                        d[fp] = (o,)
+                    elif type(vs) is tuple:
+                        d[fp] = {vs[0], o}
                     else:
                         vs.add(o)
-            if ip is not None:
-                d = inn.get(ip)
-                if d is None:
-                    inn[ip] = {o: {s}}
+            elif keep:  # sh:closed: the other properties, kept as they come (no index)
+                r = rest.get(s)
+                if r is None:
+                    rest[s] = [t]
                 else:
-                    vs = d.get(o)
-                    if vs is None:
-                        d[o] = {s}
-                    else:
-                        vs.add(s)
+                    r.append(t)
+            if ip is not None:
+                inverse[ip][str(o) if type(o) is uriref else o].append(s)
         self.out = out
-        self.inn = inn
+        self.inn: dict[Node, dict[Any, list[Node]]] = dict(
+            zip(program.inverse_terms, inverse, strict=True)
+        )
         self.rest = rest
         self.doc = doc
         self._instances: dict[Node, set[Node]] = {}
         self.memo: dict[tuple[Any, Node], bool] = {}
         self.stack: set[tuple[Any, Node]] = set()
         self.assumed = 0
+
+    def inverse_values(self, p: Node, node: Node) -> Any:
+        """The subjects of ``node`` on ``p`` (a set, or a 1-tuple, as values always are)."""
+        d = self.inn.get(p)
+        if d is None:
+            return _EMPTY
+        found = d.get(str(node) if type(node) is URIRef else node)
+        if not found:
+            return _EMPTY
+        return (found[0],) if len(found) == 1 else set(found)
 
     def is_instance(self, node: Node, cls: Node) -> bool:
         """SHACL instance: ``node rdf:type/rdfs:subClassOf* cls`` in the data graph (the
@@ -172,15 +186,17 @@ class _Data:
     def instances(self, cls: Node) -> set[Node]:
         types = self.inn.get(_TYPE, _EMPTY_D)
         subs = self.inn.get(_SUBCLASS, _EMPTY_D)
-        found = set(types.get(cls, ()))
-        seen = {cls}
-        todo = [cls]
+        key = str(cls) if type(cls) is URIRef else cls
+        found = set(types.get(key, ()))
+        seen = {key}
+        todo = [key]
         while todo:
             for sub in subs.get(todo.pop(), ()):
-                if sub not in seen:
-                    seen.add(sub)
-                    todo.append(sub)
-                    found.update(types.get(sub, ()))
+                k = str(sub) if type(sub) is URIRef else sub
+                if k not in seen:
+                    seen.add(k)
+                    todo.append(k)
+                    found.update(types.get(k, ()))
         return found
 
     def values(self, node: Node, p: Node) -> Any:
@@ -329,9 +345,25 @@ class _Datatype(_ValueTest):
 
     def __init__(self, datatype: Node) -> None:
         self.datatype = datatype
+        # xsd.literal_ok with the datatype's side worked out once (IRIs compared as text)
+        self.text = str(datatype) if type(datatype) is URIRef else None
+        self.lang_string = datatype == RDF.langString
 
     def test(self, data, v):
-        return _is_literal(v) and xsd.literal_ok(v, self.datatype)
+        if not _is_literal(v):
+            return False
+        if self.text is None:
+            return xsd.literal_ok(v, self.datatype)
+        dt = v.datatype
+        if dt is None:
+            if v.language:
+                return self.lang_string
+            return self.text == _XSD_STRING
+        if type(dt) is not URIRef or str(dt) != self.text:
+            return False
+        if self.lang_string:
+            return bool(v.language)
+        return xsd.well_formed(str(v), self.text)
 
     def describe(self, result):
         return (
@@ -371,9 +403,10 @@ class _Range(_ValueTest):
     def __init__(self, param: Node, bound: Node) -> None:
         self.iri, self.accept, self._words = self._ACCEPT[param]  # type: ignore[index]
         self.bound = bound
+        self.bound_key = xsd.sort_key(bound)  # once, not for every value
 
     def test(self, data, v):
-        return xsd.compare(v, self.bound) in self.accept
+        return xsd.compare_keys(xsd.sort_key(v), self.bound_key) in self.accept
 
     def describe(self, result):
         return f"Value {_show(result.value)} is not {self._words} {_show(self.bound)}"
@@ -419,13 +452,19 @@ class _LanguageIn(_ValueTest):
 
     def __init__(self, ranges: list[str]) -> None:
         self.ranges = [r.lower() for r in ranges]
+        self.exact = frozenset(self.ranges)
+        self.any = "*" in self.exact
+        self.prefixes = tuple(r + "-" for r in self.ranges)
 
     def test(self, data, v):
-        if not _is_literal(v) or not v.language:
+        if not _is_literal(v):
             return False
-        tag = v.language.lower()
+        language = v.language
+        if not language:
+            return False
+        tag = language.lower()
         # SPARQL langMatches: basic filtering (RFC 4647)
-        return any(r == "*" or tag == r or tag.startswith(r + "-") for r in self.ranges)
+        return self.any or tag in self.exact or tag.startswith(self.prefixes)
 
     def describe(self, result):
         return f"Value {_show(result.value)} is not in one of the languages {self.ranges}"
@@ -594,6 +633,10 @@ class _PairCompare(Constraint):
     def __init__(self, param: Node, predicate: Node) -> None:
         self.param = param
         self.predicate = predicate
+        self.equals = param == SH.equals
+        self.disjoint = param == SH.disjoint
+        # what xsd.compare must give for each pair (sh:lessThan, sh:lessThanOrEquals)
+        self.accept = (-1,) if param == SH.lessThan else (-1, 0)
         self.iri = {
             SH.equals: SH.EqualsConstraintComponent,
             SH.disjoint: SH.DisjointConstraintComponent,
@@ -603,15 +646,25 @@ class _PairCompare(Constraint):
 
     def bad_values(self, data: _Data, focus: Node, values: Any) -> list[Node]:
         other = data.values(focus, self.predicate)
-        if self.param == SH.equals:
+        if self.equals:
+            if type(values) is tuple and type(other) is tuple and len(values) == len(other) == 1:
+                v, o = values[0], other[0]  # one value each (no hash of a Literal)
+                return [] if v is o or v == o else [v, o]
             mine = values if isinstance(values, (set, frozenset)) else set(values)
+            if not isinstance(other, (set, frozenset)):
+                other = set(other)
             if mine == other:
                 return []
             return [*(v for v in mine if v not in other), *(o for o in other if o not in mine)]
-        if self.param == SH.disjoint:
+        if self.disjoint:
             return [v for v in values if v in other]
-        accept = (-1,) if self.param == SH.lessThan else (-1, 0)
-        return [v for v in values for o in other if xsd.compare(v, o) not in accept]
+        if not values or not other:
+            return []
+        accept = self.accept
+        key = xsd.sort_key
+        compare = xsd.compare_keys
+        others = [key(o) for o in other]
+        return [v for v in values for ko in others if compare(key(v), ko) not in accept]
 
     def ok(self, data, focus, values):
         return not self.bad_values(data, focus, values)
@@ -646,9 +699,15 @@ class _Qualified(Constraint):
 
     def count(self, data: _Data, values: Any) -> int:
         n = 0
+        conforms = self.shape.conforms
+        siblings = self.siblings
         for v in values:
-            if self.shape.conforms(data, v) and not any(s.conforms(data, v) for s in self.siblings):
-                n += 1
+            if conforms(data, v):
+                for s in siblings:
+                    if s.conforms(data, v):
+                        break
+                else:
+                    n += 1
         return n
 
     def ok(self, data, focus, values):
@@ -676,12 +735,20 @@ class _Closed(Constraint):
                 if p not in allowed:
                     for o in objects:
                         yield v, p, o
-            # a predicate no shape indexes is not an allowed one (those are all indexed)
-            for p, o in dict.fromkeys(data.rest.get(v, ())):
+            # what rest keeps is never allowed (allowed predicates are indexed or not kept)
+            for _, p, o in dict.fromkeys(data.rest.get(v, ())):
                 yield v, p, o
 
     def ok(self, data, focus, values):
-        return next(self.bad(data, values), None) is None
+        allowed = self.allowed
+        rest = data.rest
+        for v in values:
+            for p in data.out.get(v, _EMPTY_D):  # an indexed predicate always has a value
+                if p not in allowed:
+                    return False
+            if v in rest:  # what rest keeps is never allowed
+                return False
+        return True
 
     def results(self, data, shape, focus, values):
         # the focus of each result is the value node that has the property (SHACL 4.8.1)
@@ -733,6 +800,10 @@ class _Property(Constraint):
         return out
 
 
+# value tests that look at the value alone (no other shape): see Shape.quick
+_QUICK = {_Class, _Datatype, _NodeKind, _Range, _Length, _Pattern, _LanguageIn, _In}
+
+
 class _Foreign(Constraint):
     """A constraint this engine leaves to pySHACL (SHACL-SPARQL, custom components)."""
 
@@ -776,6 +847,10 @@ class Shape:
         # can this shape reach itself through sh:node, sh:property, sh:and ...? Only then can a
         # check of it be under way further up, and only then is the recursion guard needed.
         self.cyclic = True
+        # the value tests of a shape that is no more than value tests on the node itself (an
+        # sh:class, sh:nodeKind ... inside sh:or, sh:not, a qualified value shape): conforms()
+        # runs them straight, with nothing to remember (set by the compiler, see set_quick)
+        self.quick: tuple[_ValueTest, ...] | None = None
 
     @property
     def has_targets(self) -> bool:
@@ -787,9 +862,10 @@ class Shape:
             found |= data.instances(cls)
         for p in self.subjects_of:
             for subjects in data.inn.get(p, _EMPTY_D).values():
-                found |= subjects
+                found.update(subjects)
         for p in self.objects_of:
-            found.update(data.inn.get(p, _EMPTY_D))
+            # the inverse index keys IRIs by their text
+            found.update(_iri(k) if type(k) is str else k for k in data.inn.get(p, _EMPTY_D))
         return found
 
     def validate(self, data: _Data, focus: Iterable[Node]) -> list[Result]:
@@ -865,6 +941,12 @@ class Shape:
     def conforms(self, data: _Data, v: Node) -> bool:
         """Does ``v`` conform (validating it gives no result at all, whatever the severity)?"""
         if self.deactivated:
+            return True
+        quick = self.quick
+        if quick is not None:
+            for c in quick:  # noqa: SIM110
+                if not c.test(data, v):
+                    return False
             return True
         key = (self, v)
         memo = data.memo
@@ -944,12 +1026,31 @@ class CompiledShapes:
     digest: str = ""
     source: str = ""  # what the shapes were loaded from, for messages
     report_cache: Any = field(default=None, repr=False)  # report.ReportCache, made when needed
-    forward_text: dict[str, Node] = field(default_factory=dict, repr=False)
-    inverse_text: dict[str, Node] = field(default_factory=dict, repr=False)
+    # predicates every closed shape allows and no shape reads: not kept at all
+    unread: frozenset = frozenset()
+    # predicate -> (its term in the forward index or None, its place in inverse_terms or None,
+    # whether it goes to _Data.rest): IRIs by their text, any term by itself; no_pair otherwise
+    pairs_text: dict[str, tuple] = field(default_factory=dict, repr=False)
+    pairs_term: dict[Node, tuple] = field(default_factory=dict, repr=False)
+    no_pair: tuple = (None, None, False)
+    inverse_terms: list[Node] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self.forward_text = {str(p): t for p, t in self.forward.items() if type(p) is URIRef}
-        self.inverse_text = {str(p): t for p, t in self.inverse.items() if type(p) is URIRef}
+        every = self.every_predicate
+        self.no_pair = (None, None, every)
+        self.inverse_terms = list(dict.fromkeys(self.inverse.values()))
+        position = {t: i for i, t in enumerate(self.inverse_terms)}
+        for p in {**self.forward, **self.inverse, **dict.fromkeys(self.unread)}:
+            fp = self.forward.get(p)
+            ip = self.inverse.get(p)
+            pair = (
+                fp,
+                None if ip is None else position[ip],
+                every and fp is None and p not in self.unread,
+            )
+            self.pairs_term[p] = pair
+            if type(p) is URIRef:
+                self.pairs_text[str(p)] = pair
 
     def validate(self, doc: Any, file: str | None = None) -> ShaclOutcome:
         data = _Data(doc, doc.triples, self)
@@ -995,9 +1096,10 @@ class _Compiler:
         self.names = names
         self.where = where  # node -> (file, line) for error messages
         self.shapes: dict[Node, Shape] = {}
-        self.forward: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
+        self.forward: dict[Node, Node] = {}
         self.inverse: dict[Node, Node] = {_TYPE: _TYPE, _SUBCLASS: _SUBCLASS}
         self.every = False
+        self.closed: list[_Closed] = []
         self.custom_params = self._custom_parameters()
         self.pending_qualified: list[tuple[Shape, Node]] = []
 
@@ -1084,6 +1186,7 @@ class _Compiler:
                 top.append(shape)
         self.resolve_qualified()
         self.mark_cycles()
+        unread = self.index_closed()
         compiled = [s for s in top if not any(r.foreign for r in s.reachable())]
         delegated = [s for s in top if any(r.foreign for r in s.reachable())]
         return CompiledShapes(
@@ -1094,7 +1197,27 @@ class _Compiler:
             self.every,
             dict(self.shapes),
             delegated,
+            unread=unread,
         )
+
+    def index_closed(self) -> frozenset:
+        """sh:closed reads every property of a node but reports only those its shape does not
+        allow: a predicate every closed shape allows and no shape reads is not kept at all (most
+        of a document's rdf:type triples, say); the others allowed are indexed forwards, so
+        that what _Data.rest keeps is never allowed. Returns the predicates not kept."""
+        if not self.closed:
+            return frozenset()
+        always = set.intersection(*(c.allowed for c in self.closed))
+        for c in self.closed:
+            for p in c.allowed:
+                if p not in always:
+                    self.index(p, self.forward)
+        for p in (_TYPE, _SUBCLASS):  # the properties every node may have
+            if p not in always:
+                self.index(p, self.forward)
+        for c in self.closed:
+            c.allowed = {self.forward.get(p, p) for p in c.allowed}
+        return frozenset(p for p in always if p not in self.forward)
 
     # -- shapes --------------------------------------------------------------------------------
 
@@ -1237,7 +1360,9 @@ class _Compiler:
                     if isinstance(p, URIRef):
                         allowed.add(p)
             self.every = True
-            out.append(_Closed({self.index(p, self.forward) for p in allowed}))
+            closed = _Closed(allowed)  # indexed once every shape is known (index_closed)
+            self.closed.append(closed)
+            out.append(closed)
         return out
 
     def mark_cycles(self) -> None:
@@ -1257,6 +1382,14 @@ class _Compiler:
                 seen.add(id(s))
                 todo.extend(r for c in s.constraints for r in c.refs)
             shape.cyclic = cyclic
+        for shape in self.shapes.values():
+            if (
+                shape.path is None
+                and not shape.cyclic
+                and not shape.foreign
+                and all(type(c) in _QUICK for c in shape.constraints)
+            ):
+                shape.quick = tuple(shape.constraints)  # type: ignore[arg-type]
 
     def resolve_qualified(self) -> None:
         """Qualified value shapes need their siblings, so they are built after every shape."""
@@ -1287,7 +1420,7 @@ class _Compiler:
         if isinstance(node, URIRef):
             if inverse:
                 p = self.index(node, self.inverse)
-                return lambda data, n: data.inn.get(p, _EMPTY_D).get(n, _EMPTY)
+                return lambda data, n: data.inverse_values(p, n)
             p = self.index(node, self.forward)
             return lambda data, n: data.out.get(n, _EMPTY_D).get(p, _EMPTY)
         if not isinstance(node, BNode):
@@ -1328,7 +1461,7 @@ class _Compiler:
             def alternative(data: _Data, n: Node) -> set[Node]:
                 found: set[Node] = set()
                 for step in alts:
-                    found |= step(data, n)
+                    found.update(step(data, n))
                 return found
 
             return alternative
@@ -1347,9 +1480,13 @@ def _sequence(steps: list[PathFn]) -> PathFn:
         for step in rest:
             if not current:
                 return _EMPTY
+            if len(current) == 1:  # one node: its values are the next step's, as they are
+                for n in current:
+                    current = step(data, n)
+                continue
             following: set[Node] = set()
             for n in current:
-                following |= step(data, n)
+                following.update(step(data, n))
             current = following
         return current
 
@@ -1580,6 +1717,14 @@ def _preferred(messages: tuple[Node, ...], lang: str = "en") -> str:
     return str(messages[0])
 
 
+def _message(result: Result) -> str:
+    """_preferred(result.all_messages()), without making a Literal of the component's own
+    description when the shape gives no message (rdflib's Literal() is slow)."""
+    if result.messages is None and not result.shape.messages:
+        return result.component.describe(result)
+    return _preferred(result.all_messages())
+
+
 def _n3(node: Node | None) -> str | None:
     if node is None:
         return None
@@ -1591,7 +1736,7 @@ def result_to_finding(result: Result, doc: Any, file: str | None, sg: Graph) -> 
     focus = result.focus
     path = result.path
     path_shown = qname(sg, path) if path is not None else shape.path_text
-    message = _preferred(result.all_messages())
+    message = _message(result)
     line = None
     if hasattr(doc, "locate"):
         line, message = doc.locate(str(focus), message)

@@ -203,9 +203,12 @@ class _Writer:
         lines.extend(inner + line for line in self._fixed(r))
         if r.value is not None:
             lines.append(f"{inner}sh:value {self.data_term(r.value)}")
-        for m in r.all_messages():
-            if isinstance(m, Literal):
-                lines.append(f"{inner}sh:resultMessage {self.literal(m)}")
+        if r.messages is None and not r.shape.messages:  # the component's own words
+            lines.append(f'{inner}sh:resultMessage "{_escape(r.component.describe(r))}"')
+        else:
+            for m in r.all_messages():
+                if isinstance(m, Literal):
+                    lines.append(f"{inner}sh:resultMessage {self.literal(m)}")
         for d in sorted(r.details or (), key=_order):
             lines.append(f"{inner}sh:detail [\n{self.result(d, inner)}\n{inner}]")
         return " ;\n".join(lines)

@@ -223,15 +223,31 @@ def _temporal_key(kind: str, lexical: str) -> tuple[Decimal, int | None] | None:
 _UNIT = {"dateTime": 1, "time": 1}  # timezone offsets shift these by seconds
 
 
+_KEYS: dict[tuple[str, str], Any] = {}  # (lexical, datatype) -> sort key: parsed once
+_KEYS_LIMIT = 65536
+
+
 def sort_key(lit: Any) -> tuple[str, Any] | None:
     """(family, value) for literals SPARQL can order, None for everything else."""
-    if not isinstance(lit, Literal):
+    if type(lit) is not Literal and not isinstance(lit, Literal):
         return None
     dt = lit.datatype
     lexical = str(lit)
     if dt is None:
         return None if lit.language else ("string", lexical)
     ds = str(dt)
+    k = (lexical, ds)
+    hit = _KEYS.get(k, _KEYS)
+    if hit is not _KEYS:
+        return hit
+    if len(_KEYS) >= _KEYS_LIMIT:
+        _KEYS.clear()
+    found = _KEYS[k] = _typed_key(lexical, ds)
+    return found
+
+
+def _typed_key(lexical: str, ds: str) -> tuple[str, Any] | None:
+    """:func:`sort_key` of a literal with a datatype (its lexical form and datatype IRI)."""
     if ds == _X + "string":
         return ("string", lexical)
     if ds in _NUMERIC:
@@ -258,7 +274,11 @@ def sort_key(lit: Any) -> tuple[str, Any] | None:
 def compare(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 as SPARQL orders ``a`` and ``b``; None when they cannot be compared (an
     error in SPARQL, so every range constraint on them fails)."""
-    ka, kb = sort_key(a), sort_key(b)
+    return compare_keys(sort_key(a), sort_key(b))
+
+
+def compare_keys(ka: Any, kb: Any) -> int | None:
+    """:func:`compare` on the two literals' :func:`sort_key` (a bound's key is computed once)."""
     if ka is None or kb is None or ka[0] != kb[0]:
         return None
     family, va, vb = ka[0], ka[1], kb[1]
