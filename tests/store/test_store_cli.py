@@ -416,3 +416,19 @@ def test_a_store_is_never_written_among_other_files(tmp_path: Path, record_path:
     assert r.exit_code == 2
     assert "holds other files and no store" in r.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["readme.txt"]
+
+
+def test_two_files_with_one_name_in_one_load_are_not_one_source(
+    tmp_path: Path, record_path: Path
+) -> None:
+    """The store knows a source by its file name: an edited copy under the same name in another
+    folder, loaded with the original, is refused (naming both) instead of replacing it unseen."""
+    copy = tmp_path / "other" / record_path.name
+    copy.parent.mkdir()
+    copy.write_text(record_path.read_text(encoding="utf-8").replace("Calais", "Calays", 1))
+    r = run("load", str(record_path), str(copy), "--store", str(tmp_path / "s"))
+    assert r.exit_code == 1
+    assert "1 loaded" in r.output and "1 failed" in r.output
+    assert f"{copy}: failed: refused: {record_path} in the same load has the same file name" in (
+        r.output
+    )

@@ -202,6 +202,32 @@ def file_sha256(path: str) -> str | None:
         return None  # validation reports it
 
 
+def _one_file_per_name(files: list[str]) -> tuple[list[str], list[LoadResult]]:
+    """The store knows a document's source by its file name (so that a folder can move): two
+    different files with one name in one load would replace each other unseen. The first is
+    loaded; each other one is refused, naming both."""
+    first: dict[str, str] = {}
+    kept: list[str] = []
+    refused: list[LoadResult] = []
+    for f in files:
+        name = Path(f).name
+        if name in first:
+            refused.append(
+                LoadResult(
+                    Path(f).stem,
+                    "",
+                    Outcome.FAILED,
+                    source=f,
+                    error=f"refused: {first[name]} in the same load has the same file name; "
+                    "rename one (the store knows a source by its file name)",
+                )
+            )
+        else:
+            first[name] = f
+            kept.append(f)
+    return kept, refused
+
+
 def distinct_files(paths: Iterable[Path]) -> list[str]:
     """The TEI files named, each once: a file given twice, or a folder and a file inside it,
     is one file."""
@@ -263,6 +289,9 @@ def ingest(
     level = level_from(level).value  # an unknown level stops here, before anything is read
     files = distinct_files(paths)
     report = IngestReport(files=len(files), level=level)
+    files, same_name = _one_file_per_name(files)
+    for _ in same_name if on_file else ():
+        on_file()  # type: ignore[misc]
     processed = 0
 
     def tick() -> None:
@@ -352,7 +381,7 @@ def ingest(
                 results = store.load(docs, **kwargs)
         else:
             results = store.load(documents(), stop=interrupt, **kwargs)
-    report.results = skipped + list(results)
+    report.results = skipped + same_name + list(results)
     report.interrupted = interrupt()
     report.not_attempted = len(files) - processed
     report.notes = list(store.notes)
