@@ -173,7 +173,7 @@ def test_invalid_files_are_not_loaded_unless_allowed(
     assert r.exit_code == 1
     assert f"{bad}: invalid:" in r.output and f"{broken}: invalid:" in r.output
     assert "0 loaded" in r.output and "2 file(s) not loaded" in r.output
-    assert json.loads(run("list", "--store", str(store_dir), "--format", "json").output) == []
+    assert not store_dir.exists()  # nothing loaded: no new, empty store kept
     r = run("load", str(bad), str(broken), "--store", str(store_dir), "--allow-invalid")
     assert r.exit_code == 1  # the unreadable one still fails
     assert "1 loaded" in r.output and "loaded anyway" in r.output
@@ -418,17 +418,29 @@ def test_a_store_is_never_written_among_other_files(tmp_path: Path, record_path:
     assert sorted(p.name for p in folder.iterdir()) == ["readme.txt"]
 
 
-def test_two_files_with_one_name_in_one_load_are_not_one_source(
+def test_an_edited_copy_with_the_name_of_a_loaded_file_is_not_its_new_version_in_one_load(
     tmp_path: Path, record_path: Path
 ) -> None:
-    """The store knows a source by its file name: an edited copy under the same name in another
-    folder, loaded with the original, is refused (naming both) instead of replacing it unseen."""
+    """The store knows a source by its file name. Loading the original (already in the store)
+    with an edited copy of the same name from another folder refuses the copy, naming the
+    original, instead of replacing the document with it unseen."""
+    store = str(tmp_path / "s")
+    assert run("load", str(record_path), "--store", store).exit_code == 0
     copy = tmp_path / "other" / record_path.name
     copy.parent.mkdir()
     copy.write_text(record_path.read_text(encoding="utf-8").replace("Calais", "Calays", 1))
-    r = run("load", str(record_path), str(copy), "--store", str(tmp_path / "s"))
+    r = run("load", str(record_path), str(copy), "--store", store)
     assert r.exit_code == 1
-    assert "1 loaded" in r.output and "1 failed" in r.output
-    assert f"{copy}: failed: refused: {record_path} in the same load has the same file name" in (
-        r.output
-    )
+    assert "0 replaced, 1 unchanged, 1 failed" in r.output
+    assert f"which {record_path} also gives in this load" in r.output
+
+
+def test_a_load_that_loads_nothing_keeps_no_new_store(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<x/>")
+    r = run("load", str(bad), "--store", str(tmp_path / "s"))
+    assert r.exit_code == 1
+    assert "no store was kept" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xml"]
+    r = run("list", "--store", str(tmp_path / "s"))
+    assert r.exit_code == 2 and "no store at" in r.stderr

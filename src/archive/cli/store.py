@@ -285,6 +285,10 @@ def load_cmd(
     files = tei_files(paths)
     total = len(distinct_files(files))
     shapes = load_user_shapes(shapes_paths, shapes_only)
+    from archive.store import default_store_path
+
+    named = None if opts.get("endpoint") else Path(opts.get("store_path") or default_store_path())
+    fresh = named is not None and not named.exists()  # this load creates the store
     store = open_from(opts, create=True)
     if bulk and store.backend != "embedded":
         store.close()
@@ -356,7 +360,23 @@ def load_cmd(
                 "loaded is whole. Run the same command again to load the rest."
             )
         click.echo(_level_line(report.level))
+    if fresh and not report.results and store.backend == "embedded" and named is not None:
+        _forget_new_store(named, store, search_index)
     raise SystemExit(report.exit_code)
+
+
+def _forget_new_store(path: Path, store: Any, search_index: Path | None) -> None:
+    """A load that created a store and wrote no document leaves no empty store behind (a
+    reading command would then answer '0 documents' instead of 'no store')."""
+    import shutil
+
+    from archive.store.search import index_path
+
+    index = index_path(store, search_index)
+    shutil.rmtree(path, ignore_errors=True)
+    if index.parent == path.parent:
+        index.unlink(missing_ok=True)
+    err_console.print(f"note: nothing was loaded, so no store was kept at {path}")
 
 
 def _level_line(level: str) -> str:

@@ -21,7 +21,7 @@ import os
 import signal
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -202,32 +202,6 @@ def file_sha256(path: str) -> str | None:
         return None  # validation reports it
 
 
-def _one_file_per_name(files: list[str]) -> tuple[list[str], list[LoadResult]]:
-    """The store knows a document's source by its file name (so that a folder can move): two
-    different files with one name in one load would replace each other unseen. The first is
-    loaded; each other one is refused, naming both."""
-    first: dict[str, str] = {}
-    kept: list[str] = []
-    refused: list[LoadResult] = []
-    for f in files:
-        name = Path(f).name
-        if name in first:
-            refused.append(
-                LoadResult(
-                    Path(f).stem,
-                    "",
-                    Outcome.FAILED,
-                    source=f,
-                    error=f"refused: {first[name]} in the same load has the same file name; "
-                    "rename one (the store knows a source by its file name)",
-                )
-            )
-        else:
-            first[name] = f
-            kept.append(f)
-    return kept, refused
-
-
 def distinct_files(paths: Iterable[Path]) -> list[str]:
     """The TEI files named, each once: a file given twice, or a folder and a file inside it,
     is one file."""
@@ -289,9 +263,6 @@ def ingest(
     level = level_from(level).value  # an unknown level stops here, before anything is read
     files = distinct_files(paths)
     report = IngestReport(files=len(files), level=level)
-    files, same_name = _one_file_per_name(files)
-    for _ in same_name if on_file else ():
-        on_file()  # type: ignore[misc]
     processed = 0
 
     def tick() -> None:
@@ -312,8 +283,11 @@ def ingest(
     known = {} if force or shapes is not None else store.digests()
     skipped: list[LoadResult] = []
     tasks = []
+    # two files with one name (the store's name for a source) are both read, so that one
+    # document from both is refused as such rather than one passing as the other's new version
+    names = Counter(Path(f).name for f in files)
     for f in files:
-        digest = file_sha256(f) if known else None
+        digest = file_sha256(f) if known and names[Path(f).name] == 1 else None
         if digest in known:
             tick()
             skipped.extend(
@@ -381,7 +355,7 @@ def ingest(
                 results = store.load(docs, **kwargs)
         else:
             results = store.load(documents(), stop=interrupt, **kwargs)
-    report.results = skipped + same_name + list(results)
+    report.results = skipped + list(results)
     report.interrupted = interrupt()
     report.not_attempted = len(files) - processed
     report.notes = list(store.notes)
