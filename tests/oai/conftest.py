@@ -7,12 +7,8 @@ oai_dc.xsd, offline).
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
-import httpx
-import uvicorn
 from lxml import etree
 from sickle import Sickle
 from starlette.testclient import TestClient
@@ -26,6 +22,7 @@ from archive.web import create_app
 from archive.web.config import WebConfig
 
 from ..store.conftest import free_port, oxigraph, oxigraph_server  # noqa: F401
+from ..web.conftest import LiveServer as WebLiveServer
 from .xsd import validate
 
 BASE = "https://advocacy-archive.example"
@@ -99,26 +96,8 @@ class ValidatingSickle(Sickle):
         return response
 
 
-class LiveServer:
-    """The application served by uvicorn in a thread, on a free loopback port."""
+class LiveServer(WebLiveServer):
+    """The web server of tests/web, up once its OAI-PMH provider answers Identify."""
 
-    def __init__(self, app) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the web server did not start")
-            time.sleep(0.05)
-        httpx.get(self.url + "/oai?verb=Identify", timeout=10).raise_for_status()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(app, probe="/oai?verb=Identify")

@@ -105,7 +105,8 @@ def client(web_app) -> Iterator[TestClient]:
 class LiveServer:
     """The application served by uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, probe: str = "/") -> None:
+        self.probe = probe  # a path that answers 200 once the application is up
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
@@ -119,12 +120,18 @@ class LiveServer:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the web server did not start")
             time.sleep(0.05)
-        httpx.get(self.url + "/", timeout=10).raise_for_status()
+        httpx.get(self.url + self.probe, timeout=10).raise_for_status()
         return self
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 @pytest.fixture(scope="session")

@@ -171,6 +171,29 @@ def existing_paths(paths: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def extract_reporting(files: tuple[str, ...], base: str | None) -> tuple[list[Any], int, int]:
+    """The documents of TEI files, each finding of extraction printed on stderr with its line;
+    with the number of files that could not be read as TEI, and of those giving no document."""
+    from archive.errors import NotWellFormed, UnsafeInput
+    from archive.rdf.extract import extract_file
+
+    docs: list[Any] = []
+    unreadable = empty = 0
+    for path in tei_files(files):
+        try:
+            extraction = extract_file(path, base)
+        except (NotWellFormed, UnsafeInput) as exc:
+            line = f":{exc.line}" if getattr(exc, "line", None) else ""
+            err_console.print(f"{path}{line}: error: {exc}")
+            unreadable += 1
+            continue
+        empty += not extraction.documents
+        for f in extraction.findings:
+            err_console.print(f"{f.location()}: {f.severity.value} [{f.rule}] {f.message}")
+        docs.extend(extraction.documents)
+    return docs, unreadable, empty
+
+
 def tei_files(paths: tuple[str, ...]) -> list[Path]:
     """The TEI files named, and those in the folders named; none at all is a usage error."""
     from archive.tei.files import expand_paths

@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from archive.cli.common import EXIT_INVALID, err_console, fail, guarded, tei_files, write_output
+from archive.cli.common import (
+    EXIT_INVALID,
+    err_console,
+    extract_reporting,
+    fail,
+    guarded,
+    write_output,
+)
 from archive.cli.store import open_from, store_options
 
 
@@ -75,9 +82,7 @@ def cmif_cmd(
     with their authority identifiers, and its date and place of sending. Documents that are not
     correspondence are left out; what CMIF cannot carry is counted on stderr.
     """
-    from archive.errors import NotWellFormed, UnsafeInput
     from archive.interchange.cmif import CmifHeader, cmif_bytes
-    from archive.rdf.extract import extract_file
 
     fields = {
         "title": title,
@@ -93,19 +98,7 @@ def cmif_cmd(
     header = CmifHeader(**{k: v for k, v in fields.items() if v is not None})
     if files:
         base = opts.get("base")
-        docs = []
-        unreadable = 0
-        for path in tei_files(files):
-            try:
-                extraction = extract_file(path, base)
-            except (NotWellFormed, UnsafeInput) as exc:
-                line = f":{exc.line}" if getattr(exc, "line", None) else ""
-                err_console.print(f"{path}{line}: error: {exc}")
-                unreadable += 1
-                continue
-            for f in extraction.findings:
-                err_console.print(f"{f.location()}: {f.severity.value} [{f.rule}] {f.message}")
-            docs.extend(extraction.documents)
+        docs, unreadable, _ = extract_reporting(files, base)
         if unreadable:
             fail(f"{unreadable} file(s) could not be read as TEI; nothing written", EXIT_INVALID)
         export = cmif_bytes(docs, base, header)

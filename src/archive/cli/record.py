@@ -14,12 +14,12 @@ from archive.cli.common import (
     base_option,
     err_console,
     existing_paths,
+    extract_reporting,
     fail,
     guarded,
     level_option,
     load_user_shapes,
     shapes_options,
-    tei_files,
     write_output,
 )
 from archive.findings import Report
@@ -153,25 +153,10 @@ def extract(files: tuple[str, ...], fmt: str, output: str | None, base: str | No
     What extraction cannot use is reported on stderr with its line. Exit code 1 when a file
     could not be read as TEI at all.
     """
-    from archive.errors import NotWellFormed, UnsafeInput
-    from archive.rdf.extract import extract_file
     from archive.rdf.serialize import serialize
 
-    docs = []
-    failed = 0
-    for path in tei_files(files):
-        try:
-            extraction = extract_file(path, base)
-        except (NotWellFormed, UnsafeInput) as exc:
-            line = f":{exc.line}" if getattr(exc, "line", None) else ""
-            err_console.print(f"{path}{line}: error: {exc}")
-            failed += 1
-            continue
-        if not extraction.documents:
-            failed += 1
-        for f in extraction.findings:
-            err_console.print(f"{f.location()}: {f.severity.value} [{f.rule}] {f.message}")
-        docs.extend(extraction.documents)
+    docs, unreadable, empty = extract_reporting(files, base)
+    failed = unreadable + empty
     if docs:
         write_output(serialize(docs, fmt), output)
     raise SystemExit(EXIT_INVALID if failed else EXIT_OK)

@@ -17,14 +17,7 @@ from lxml import etree
 
 from archive.findings import Finding, Layer, Severity
 from archive.tei.parse import TEI_NS, XML_ID, ParsedXML, local_name
-from archive.tei.pointers import (
-    REF_LIKE,
-    classify,
-    id_index,
-    prefix_defs,
-    resolve_file,
-    split_pointers,
-)
+from archive.tei.pointers import id_index, iter_pointers, resolve_file
 
 ENTRY_ELEMENTS = {"org", "person", "personGrp", "place", "event", "bibl", "biblStruct", "relation"}
 STANDOFF_LISTS = {"listOrg", "listPerson", "listPlace", "listEvent", "listBibl"}
@@ -118,33 +111,27 @@ def _duplicate_ids(root: etree._Element, file: str) -> Iterator[Finding]:
 
 def _pointers(parsed: ParsedXML, root: etree._Element, file: str) -> Iterator[Finding]:
     ids = id_index(root)
-    defs = prefix_defs(root)
     used: set[str] = set()
     other_files: dict[str, set[str] | None] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for attr in (*REF_LIKE, "scheme", "ana", "source"):
-            for value in split_pointers(el.get(attr)):
-                ptr = classify(value, defs)
-                if ptr.kind == "local":
-                    if ptr.target in ids:
-                        if ids[ptr.target] is not el:
-                            used.add(ptr.target)
-                    else:
-                        yield _finding(
-                            "refs.dangling",
-                            Severity.ERROR,
-                            f'<{local_name(el)} {attr}="{value}"> points at no element: '
-                            f'there is no xml:id="{ptr.target}" in this document',
-                            file,
-                            el,
-                            value=value,
-                        )
-                elif ptr.kind == "file":
-                    yield from _cross_file(
-                        parsed, el, attr, value, ptr.target, ptr.fragment, other_files, file
-                    )
+    for el, attr, value, ptr in iter_pointers(root):
+        if ptr.kind == "local":
+            if ptr.target in ids:
+                if ids[ptr.target] is not el:
+                    used.add(ptr.target)
+            else:
+                yield _finding(
+                    "refs.dangling",
+                    Severity.ERROR,
+                    f'<{local_name(el)} {attr}="{value}"> points at no element: '
+                    f'there is no xml:id="{ptr.target}" in this document',
+                    file,
+                    el,
+                    value=value,
+                )
+        elif ptr.kind == "file":
+            yield from _cross_file(
+                parsed, el, attr, value, ptr.target, ptr.fragment, other_files, file
+            )
     yield from _unused_entries(root, used, file)
 
 

@@ -6,6 +6,7 @@ Shared by the integrity rules and by extraction so that both read pointers the s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,17 +124,22 @@ def resolve_file(base_file: Path | None, relative: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def files_pointed_at(root: etree._Element, path: Path) -> list[Path]:
-    """The files beside ``path`` that its pointers reach into (``Personography.xml#p1``), each
-    once, in the order first met: what a package of this file must hold for them to resolve."""
+def iter_pointers(root: etree._Element) -> Iterator[tuple[etree._Element, str, str, Pointer]]:
+    """(element, attribute, value, pointer) for every pointer in a document, in order."""
     defs = prefix_defs(root)
-    found: dict[Path, None] = {}
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         for attr in (*REF_LIKE, "scheme", "ana", "source"):
             for value in split_pointers(el.get(attr)):
-                ptr = classify(value, defs)
-                if ptr.kind == "file" and (target := resolve_file(path, ptr.target)):
-                    found.setdefault(target)
+                yield el, attr, value, classify(value, defs)
+
+
+def files_pointed_at(root: etree._Element, path: Path) -> list[Path]:
+    """The files beside ``path`` that its pointers reach into (``Personography.xml#p1``), each
+    once, in the order first met: what a package of this file must hold for them to resolve."""
+    found: dict[Path, None] = {}
+    for _el, _attr, _value, ptr in iter_pointers(root):
+        if ptr.kind == "file" and (target := resolve_file(path, ptr.target)):
+            found.setdefault(target)
     return list(found)
