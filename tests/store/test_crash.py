@@ -237,6 +237,9 @@ def test_ctrl_c_stops_a_load_cleanly(corpus, tmp_path: Path) -> None:
             continue  # before the load began: nothing loaded, nothing to report
         assert "not attempted" in out
         loaded = int(out.split(" loaded,")[0].split()[-1])
+        if loaded == 0:
+            assert not store.exists()  # a new store with nothing written is not kept
+            return
         listed = archive("list", "--store", str(store), "--format", "json", check=True)
         assert listed.stdout.count('"slug"') == loaded
         return
