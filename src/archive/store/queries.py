@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -371,8 +372,8 @@ def bind_parameters(text: str, params: dict[str, ox.NamedNode | ox.Literal]) -> 
 
 def query_form(text: str) -> str:
     """SELECT, CONSTRUCT, ASK or DESCRIBE (comments, strings and IRIs skipped)."""
-    for kind, _, value, depth in _scan(text):
-        if kind == "word" and depth == 0 and value in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+    for _, value, depth in sparql_tokens(text):
+        if depth == 0 and value in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
             return value
     return "SELECT"
 
@@ -382,13 +383,14 @@ def _where_group_start(text: str) -> int | None:
     form: str | None = None
     saw_where = False
     opened = 0
-    for kind, offset, value, depth in _scan(text):
-        if kind == "word" and depth == 0:
-            if value in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE") and form is None:
-                form = value
-            elif value == "WHERE":
-                saw_where = True
-        elif kind == "{" and depth == 0:
+    for offset, value, depth in sparql_tokens(text):
+        if depth != 0:
+            continue
+        if value in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE") and form is None:
+            form = value
+        elif value == "WHERE":
+            saw_where = True
+        elif value == "{":
             opened += 1
             if saw_where or form in ("SELECT", "ASK", "DESCRIBE"):
                 return offset + 1
@@ -397,10 +399,10 @@ def _where_group_start(text: str) -> int | None:
     return None
 
 
-def _scan(text: str):
-    """Yield (kind, offset, word, depth) for keywords and braces, skipping comments and strings."""
-    depth = 0
-    i, n = 0, len(text)
+def sparql_tokens(text: str) -> Iterator[tuple[int, str, int]]:
+    """(offset, KEYWORD or brace, depth) for keywords and braces outside strings, comments, IRIs,
+    variables and prefixed names: enough to find a query's form, WHERE group and LIMIT."""
+    depth, i, n = 0, 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
@@ -419,17 +421,25 @@ def _scan(text: str):
             if m:
                 i = m.end()
                 continue
-        if c.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:?$")):
+        if c in "?$":
+            m = _WORD.match(text, i + 1)
+            i += 1 + (len(m.group(0)) if m else 0)
+            continue
+        if c.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
             m = _WORD.match(text, i)
             word = m.group(0) if m else c
-            yield "word", i, word.upper(), depth
+            if i + len(word) < n and text[i + len(word)] == ":":
+                i += len(word) + 1  # a prefixed name, not a keyword
+                continue
+            yield i, word.upper(), depth
             i += len(word)
             continue
         if c == "{":
-            yield "{", i, c, depth
+            yield i, "{", depth
             depth += 1
         elif c == "}":
             depth -= 1
+            yield i, "}", depth
         i += 1
 
 

@@ -29,7 +29,7 @@ from starlette.routing import Route
 from archive import __version__
 from archive.errors import ArchiveError, QueryError
 from archive.rdf.namespaces import DCTERMS, PREFIXES, RDF, SCHEMA, VOID, XSD, bind_all
-from archive.store.queries import query_form, syntax_error
+from archive.store.queries import query_form, sparql_tokens, syntax_error
 from archive.web.executor import (
     GRAPH_TYPES,
     RESULT_TYPES,
@@ -296,56 +296,10 @@ def check_query(text: str, base_iri: str | None = None) -> None:
 
 # --- the row limit ------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_IRIREF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
-
-
-def _top_level(text: str):
-    """(offset, WORD or brace, depth) for keywords and braces outside strings and comments."""
-    depth, i, n = 0, 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if c in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
-            continue
-        if c == "<":
-            m = _IRIREF.match(text, i)
-            if m:
-                i = m.end()
-                continue
-        if c in "?$":
-            m = _WORD.match(text, i + 1)
-            i += 1 + (len(m.group(0)) if m else 0)
-            continue
-        if c.isalpha() and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
-            m = _WORD.match(text, i)
-            word = m.group(0) if m else c
-            if i + len(word) < n and text[i + len(word)] == ":":
-                i += len(word) + 1  # a prefixed name, not a keyword
-                continue
-            yield i, word.upper(), depth
-            i += len(word)
-            continue
-        if c == "{":
-            yield i, "{", depth
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            yield i, "}", depth
-        i += 1
-
 
 def apply_row_limit(text: str, row_limit: int) -> tuple[str, bool]:
     """The query with at most ``row_limit`` solutions: its own LIMIT if smaller, else ours."""
-    tokens = list(_top_level(text))
+    tokens = list(sparql_tokens(text))
     closed_group = False
     values_at = None
     for k, (offset, word, depth) in enumerate(tokens):
