@@ -230,6 +230,14 @@ def test_extraction_is_deterministic(record_path, letter):
     assert again.nquads() == letter.nquads()
 
 
+def test_one_term_object_per_predicate(letter):
+    """Extraction emits one object per predicate: the SHACL index and the store find them by
+    identity (rdflib's Namespace would make a new URIRef at every ``SCHEMA.name``)."""
+    assert SCHEMA.name is SCHEMA.name
+    predicates = [p for _, p, _ in letter.triples]
+    assert len({id(p) for p in predicates}) == len(set(predicates))
+
+
 def test_base_is_configurable(record_path):
     doc = extract_file(record_path, base="https://archive.test/").documents[0]
     assert doc.uri == "https://archive.test/id/document/calais-2014-07-10"

@@ -5,17 +5,33 @@ rdflib 7.6's ``WGS`` constant carries a wrong ``https`` IRI, so ``POS`` is decla
 
 from __future__ import annotations
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
 
-SCHEMA = Namespace("https://schema.org/")
+
+class Terms(Namespace):
+    """A namespace that makes each of its terms once.
+
+    rdflib's ``Namespace`` builds a new ``URIRef`` at every ``SCHEMA.name`` (microseconds each),
+    and equal but distinct terms compare in slow Python when they meet as dictionary keys; here
+    a term is kept as an attribute of its namespace after its first use, so extraction emits
+    one object per predicate and every later look-up of it is by identity.
+    """
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term
+        return term
+
+
+SCHEMA = Terms("https://schema.org/")
 SCHEMA_HTTP = "http://schema.org/"  # normalised to SCHEMA on input
-ORG = Namespace("http://www.w3.org/ns/org#")
-CITO = Namespace("http://purl.org/spar/cito/")
-FABIO = Namespace("http://purl.org/spar/fabio/")
-POS = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
-SH = Namespace("http://www.w3.org/ns/shacl#")
-ARC = Namespace("https://advocacy-archive.example/ns#")  # local terms; fixed, not the base
+ORG = Terms("http://www.w3.org/ns/org#")
+CITO = Terms("http://purl.org/spar/cito/")
+FABIO = Terms("http://purl.org/spar/fabio/")
+POS = Terms("http://www.w3.org/2003/01/geo/wgs84_pos#")
+SH = Terms("http://www.w3.org/ns/shacl#")
+ARC = Terms("https://advocacy-archive.example/ns#")  # local terms; fixed, not the base
 
 PREFIXES: dict[str, Namespace] = {
     "schema": SCHEMA,
@@ -57,6 +73,7 @@ __all__ = [
     "TIME",
     "VOID",
     "XSD",
+    "Terms",
 ]
 
 

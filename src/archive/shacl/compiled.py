@@ -119,23 +119,25 @@ class _Data:
         # Only what the compiled shapes read is kept (most of the time of a small document goes
         # here). rdflib's __eq__ is slow Python, and a look-up that finds an equal but not
         # identical term costs more than the rest of the work, so: predicates are found by
-        # their text (plain str comparison, in C) and stored under the one term object the
-        # shapes look them up with; the inverse index keys IRIs by their text. The values of a
+        # identity (CompiledShapes.pair, by their text the first time) and stored under the one
+        # term object the shapes look them up with; the inverse index keys IRIs by their text.
+        # The values of a
         # node on a predicate are a 1-tuple while there is one (no hash of the term: a
         # Literal's is slow Python) and a set from the second on; the subjects of an object in
         # the inverse index are a list (see inverse_values).
         out: dict[Node, dict[Node, Any]] = {}
         rest: dict[Node, list[tuple[Node, Node, Node]]] = {}
         inverse = [defaultdict(list) for _ in program.inverse_terms]
-        by_text = program.pairs_text.get
-        by_term = program.pairs_term.get
-        none = program.no_pair
+        seen = program.pair_of.get
+        pair = program.pair
+        out_get = out.get
+        rest_get = rest.get
         uriref = URIRef
         for t in triples:
             s, p, o = t
-            fp, ip, keep = by_text(str(p), none) if type(p) is uriref else by_term(p, none)
+            fp, ip, keep = seen(p) or pair(p)
             if fp is not None:
-                d = out.get(s)
+                d = out_get(s)
                 if d is None:
                     out[s] = {fp: (o,)}
                 else:
@@ -147,7 +149,7 @@ class _Data:
                     else:
                         vs.add(o)
             elif keep:  # sh:closed: the other properties, kept as they come (no index)
-                r = rest.get(s)
+                r = rest_get(s)
                 if r is None:
                     rest[s] = [t]
                 else:
@@ -1034,6 +1036,7 @@ class CompiledShapes:
     pairs_term: dict[Node, tuple] = field(default_factory=dict, repr=False)
     no_pair: tuple = (None, None, False)
     inverse_terms: list[Node] = field(default_factory=list, repr=False)
+    pair_of: dict[Node, tuple] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         every = self.every_predicate
@@ -1051,6 +1054,18 @@ class CompiledShapes:
             self.pairs_term[p] = pair
             if type(p) is URIRef:
                 self.pairs_text[str(p)] = pair
+
+    def pair(self, p: Node) -> tuple:
+        """What the index does with predicate ``p``, remembered under the data's own term
+        object, so that the next look-up of that object is by identity (extraction emits one
+        object per predicate; equal but distinct rdflib terms compare in slow Python)."""
+        if type(p) is URIRef:
+            found = self.pairs_text.get(str(p), self.no_pair)
+        else:
+            found = self.pairs_term.get(p, self.no_pair)
+        if len(self.pair_of) < 1024:  # data that makes ever new predicate objects: no growth
+            self.pair_of[p] = found
+        return found
 
     def validate(self, doc: Any, file: str | None = None) -> ShaclOutcome:
         data = _Data(doc, doc.triples, self)
