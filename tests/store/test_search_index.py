@@ -193,6 +193,37 @@ def test_user_text_never_breaks_the_full_text_query():
     assert fts_query("Réseau") == '"Réseau"*'
 
 
+def test_the_last_word_is_a_prefix_only_while_it_is_typed():
+    assert fts_query("accueil dig") == '"accueil" "dig"*'
+    assert fts_query("accueil digne ") == '"accueil" "digne"'  # a finished word
+    assert fts_query("accueil à") == '"accueil" "à"'  # too short to expand usefully
+    pasted = " ".join(f"word{i}" for i in range(20))  # cut at twelve words: no prefix
+    assert fts_query(pasted) == " ".join(f'"word{i}"' for i in range(12))
+
+
+def test_words_in_most_documents_do_not_narrow_a_search(tmp_path, files, monkeypatch):
+    import archive.store.search as search
+
+    common = {"letter", "the"}
+    assert fts_query("the Calais letter.", common.__contains__) == '"Calais"'
+    assert fts_query("the Calais letter", common.__contains__) == '"Calais" "letter"*'  # typing
+    assert fts_query("the letter ", common.__contains__) == '"the" "letter"'  # nothing rarer
+
+    store = tmp_path / "store"
+    assert run("load", *map(str, files), "--store", str(store), "-q").exit_code == 0
+    index = tmp_path / "store.search.sqlite"
+    with SearchIndex(index, BASE) as ix:
+        assert not ix.is_common("the")  # six documents: too few for any word to be common
+        before, narrow = ix.search("Calais gisti")
+        monkeypatch.setattr(search, "COMMON_AFTER", 2)
+        ix._common_at = -1  # answers of the old threshold
+        assert ix.is_common("the") and ix.is_common("THE")
+        assert not ix.is_common("gisti") and not ix.is_common("nosuchword")
+        hits, total = ix.search("the Calais gisti")
+        assert total == narrow > 0  # "the" is in every document: it changes nothing
+        assert {h.document.slug for h in hits} == {h.document.slug for h in before}
+
+
 def test_a_failed_index_update_does_not_fail_the_load(tmp_path, files):
     store = tmp_path / "store"
     blocker = tmp_path / "blocked"
