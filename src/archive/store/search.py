@@ -436,11 +436,12 @@ class SearchIndex:
         return counts
 
     def in_step(self, store: Store) -> bool:
-        """A cheap check: the same number of documents and the same latest load time."""
-        stats = store.stats()
+        """A cheap check: the same number of documents and the same latest load time (not
+        :meth:`Store.stats`, which counts every quad: at 100,000 letters that held Python's
+        lock for seconds while ``archive serve`` started, and pages waited)."""
+        entries, _, last_loaded = store.catalog_state()
         row = self.conn.execute("SELECT COUNT(*), MAX(loaded) FROM documents").fetchone()
-        entries = stats.documents + stats.authority_files
-        return row[0] == entries and (row[1] or None) == (stats.last_loaded or None)
+        return row[0] == entries and (row[1] or None) == (last_loaded or None)
 
     def _keep_source(
         self, conn: sqlite3.Connection, info: DocumentInfo, path: Path | None, counts: UpdateCounts
@@ -959,9 +960,9 @@ class SearchIndex:
         return hits, int(total)
 
     def is_common(self, word: str) -> bool:
-        """Is ``word`` in more than half the documents (of COMMON_AFTER or more)? Kept for each state
-        of the index: the answer reads the word's whole list of documents (20 ms for "the" at
-        100,000 letters), and searches repeat the same common words."""
+        """Is ``word`` in more than half the documents (once there are COMMON_AFTER)? Kept for
+        each state of the index: the answer reads the word's whole list of documents (20 ms
+        for "the" at 100,000 letters), and searches repeat the same common words."""
         generation, term = self.generation, fold(word).lower()
         with self._lock:
             known = self._common.get(term) if self._common_at == generation else None
