@@ -909,8 +909,8 @@ class SearchIndex:
         return (out + [(i, lab, int(n)) for i, lab, n in rows])[:top]
 
     def search(self, text: str, limit: int = 20, offset: int = 0) -> tuple[list[SearchHit], int]:
-        """Documents whose title, names or text match every word (the last one as a prefix):
-        best first, or newest first when too many match for a ranking to mean anything (it
+        """Documents whose title, names or text match the words (see :func:`fts_query`): best
+        first, or newest first when too many match for a ranking to mean anything (it
         would also cost a score for each of them)."""
         match = fts_query(text, self.is_common)
         if not match:
