@@ -227,7 +227,7 @@ def _stdout_is_terminal() -> bool:
     type=click.IntRange(min=1),
     default=None,
     help="Documents per write: per transaction, and per bulk write of new documents into "
-    "the embedded store (default: 100 and 500).",
+    "the embedded store (default: 100).",
 )
 @click.option(
     "--atomic", is_flag=True, help="All documents in one transaction: all are loaded, or none."

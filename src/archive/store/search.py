@@ -974,7 +974,7 @@ class SearchIndex:
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.documents_vocab "
                 "USING fts5vocab(main, documents_fts, 'row')"
             )
-            (docs,) = c.execute("SELECT COUNT(*) FROM documents").fetchone()
+            docs = self.count()
             found = c.execute(
                 "SELECT doc FROM temp.documents_vocab WHERE term = ?", (term,)
             ).fetchone()
