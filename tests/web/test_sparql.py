@@ -277,6 +277,27 @@ def test_sparqlwrapper_against_a_live_server(live):
         client.query()
 
 
+def test_a_large_answer_arrives_whole_from_the_server_users_run(live, web_store):
+    """uvicorn runs on uvloop where it is installed (a dependency on Linux and macOS), and
+    uvloop leaves the worker's pipe non-blocking: an answer larger than the pipe's buffer was
+    then cut off half-read (EAGAIN), a 400, and the worker killed."""
+    import importlib.util
+
+    assert importlib.util.find_spec("uvloop"), "uvicorn should run on uvloop here"
+    query = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5000"
+    expected = len(list(web_store.ox_store.query(query)))
+    with httpx.Client(timeout=60) as c:
+        for _ in range(3):
+            r = c.post(
+                f"{live.url}/sparql",
+                data={"query": query},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+            assert r.status_code == 200, r.text
+            assert len(r.content) > 500_000, "the answer must exceed a pipe's buffer"
+            assert len(r.json()["results"]["bindings"]) == expected == 5000
+
+
 def test_over_a_remote_store(oxigraph, tmp_path):
     store = RemoteStore(Endpoint.from_url(oxigraph.url, retries=1), base=BASE)
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -235,6 +236,9 @@ class ProcessExecutor:
                 await asyncio.wait_for(answered, self.time_limit)
             finally:
                 loop.remove_reader(fd)
+                # uvloop's add_reader makes the pipe non-blocking, and then an answer larger
+                # than the pipe's buffer fails half-read (EAGAIN): read it whole
+                os.set_blocking(fd, True)
             status, payload = w.conn.recv()
         except (TimeoutError, asyncio.CancelledError) as exc:
             if w is not None:  # still working on it: really stop it
