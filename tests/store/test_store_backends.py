@@ -284,3 +284,27 @@ def test_co_signatory_pairs_are_in_iri_order(store: Store) -> None:
     assert store.cosignatory_index() == {(ORG + "a", ORG + "a-b"): 1}
     q = f"ASK {{ GRAPH ?i {{ ?p arc:first <{ORG}a> ; arc:second <{ORG}a-b> }} }}"
     assert store.query(q).boolean is True
+
+
+def test_key_counts_add_up_across_runs() -> None:
+    """A load into an empty store counts index keys in sorted runs: a key met in several runs
+    is one key with the sum of its counts, whatever the run size."""
+    import random
+    from collections import Counter
+
+    from archive.store.index import COSIGNATORIES, KeyCounts
+
+    rng = random.Random(7)
+    terms = [f"<{BASE}/id/org/o{i}>" for i in range(40)]
+    batches = [
+        [(rng.choice(terms), rng.choice(terms)) for _ in range(rng.randint(0, 30))]
+        for _ in range(200)
+    ]
+    want = Counter(key for batch in batches for key in batch)
+    for run in (1, 7, 50, 100_000):
+        counts = KeyCounts(run=run)
+        for batch in batches:
+            counts.add(COSIGNATORIES.name, batch)
+        got = dict(counts.items(COSIGNATORIES.name))
+        assert got == want, run
+        assert len(got) == len(list(counts.items(COSIGNATORIES.name)))  # each key once

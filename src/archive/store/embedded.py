@@ -325,7 +325,7 @@ class EmbeddedStore(Store):
                     lines = []
             if lines:
                 self._store.bulk_load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS)
-            counts.counts[index.name] = {}
+            counts.clear(index.name)
         self._clear_pending()
         self._mark_finished("indexes")
 

@@ -19,8 +19,10 @@ back from the store) give the same keys.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import URIRef
@@ -98,14 +100,20 @@ INDEXES: tuple[CountIndex, ...] = (COSIGNATORIES, ADDRESSEE_YEARS)
 
 
 class KeyCounts:
-    """Counts per index key, kept small: each term is stored once and a key of two terms is one
-    integer (770,000 co-signatory pairs at 100,000 letters took hundreds of megabytes as
-    tuples of strings)."""
+    """Counts per index key, kept small: each term is stored once, a key of two terms is one
+    integer, and the counts are kept in sorted runs of packed integers (12 bytes a key), not in
+    one dict. Measured on 770,000 pairs: 64 MB as a dict of integers, 20 MB in runs (770,000
+    pairs as tuples of strings took hundreds of megabytes).
 
-    def __init__(self) -> None:
+    Keys are counted in a dict until it holds ``run`` keys; the dict is then sorted into a run.
+    :meth:`items` merges the runs, adding up the counts of a key found in several."""
+
+    def __init__(self, run: int = 100_000) -> None:
         self._ids: dict[str, int] = {}
         self._terms: list[str] = []
-        self.counts: dict[str, dict[int, int]] = {index.name: {} for index in INDEXES}
+        self._run = run
+        self._open: dict[str, dict[int, int]] = {index.name: {} for index in INDEXES}
+        self._runs: dict[str, list[tuple[array, array]]] = {index.name: [] for index in INDEXES}
 
     def _id(self, term: str) -> int:
         found = self._ids.get(term)
@@ -115,15 +123,35 @@ class KeyCounts:
         return found
 
     def add(self, name: str, keys: Iterable[Key]) -> None:
-        counts = self.counts[name]
+        counts = self._open[name]
         for first, second in keys:
             code = self._id(first) << 32 | self._id(second)
             counts[code] = counts.get(code, 0) + 1
+        if len(counts) >= self._run:
+            self._close_run(name)
 
-    def items(self, name: str) -> Iterable[tuple[Key, int]]:
+    def _close_run(self, name: str) -> None:
+        counts = self._open[name]
+        codes = sorted(counts)
+        self._runs[name].append((array("Q", codes), array("I", [counts[c] for c in codes])))
+        self._open[name] = {}
+
+    def items(self, name: str) -> Iterator[tuple[Key, int]]:
+        """Each key once, with its count (the runs merged; this closes the open run)."""
+        if self._open[name]:
+            self._close_run(name)
+        runs = [zip(codes, ns, strict=True) for codes, ns in self._runs[name]]
         terms = self._terms
-        for code, n in self.counts[name].items():
-            yield (terms[code >> 32], terms[code & 0xFFFFFFFF]), n
+        merged = heapq.merge(*runs, key=lambda item: item[0])
+        for code, group in itertools.groupby(merged, key=lambda item: item[0]):
+            yield (terms[code >> 32], terms[code & 0xFFFFFFFF]), sum(n for _, n in group)
+
+    def clear(self, name: str) -> None:
+        self._open[name] = {}
+        self._runs[name] = []
 
     def __len__(self) -> int:
-        return sum(len(c) for c in self.counts.values())
+        """Keys counted, a key counted in several runs once per run (an upper bound)."""
+        return sum(len(c) for c in self._open.values()) + sum(
+            len(codes) for runs in self._runs.values() for codes, _ in runs
+        )
