@@ -273,7 +273,9 @@ def server_queries(store_dir: Path, params: dict[str, str]) -> dict[str, dict]:
         proc.wait(timeout=60)
 
 
-def virtuoso_queries(work: Path, dump: Path, params: dict[str, str]) -> dict:
+def virtuoso_queries(
+    work: Path, dump: Path, params: dict[str, str], memory_gb: float = 2.0
+) -> dict:
     """Virtuoso, where installed: the same quads bulk-loaded, the same queries."""
     sys.path.insert(0, str(BENCH))
     import virtuoso
@@ -284,7 +286,7 @@ def virtuoso_queries(work: Path, dump: Path, params: dict[str, str]) -> dict:
     if not virtuoso.available():
         return {"skipped": "Virtuoso is not installed (apt-get install virtuoso-opensource)"}
     folder = work / "virtuoso"
-    server = virtuoso.Virtuoso(folder)
+    server = virtuoso.Virtuoso(folder, memory_gb=memory_gb)
     try:
         data = folder / "store.nq"
         t0 = time.perf_counter()
@@ -391,7 +393,7 @@ def bench_size(n: int, args: argparse.Namespace) -> dict:
         print("  queries, Oxigraph server:", flush=True)
         result["queries_server"] = server_queries(store_dir, params)
     if not args.no_virtuoso:
-        result["virtuoso"] = virtuoso_queries(work, dump, params)
+        result["virtuoso"] = virtuoso_queries(work, dump, params, args.virtuoso_gb)
     dump.unlink(missing_ok=True)
 
     if shared:
@@ -497,6 +499,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-server", action="store_true", help="skip the Oxigraph server queries")
     ap.add_argument("--no-virtuoso", action="store_true", help="skip Virtuoso")
+    ap.add_argument(
+        "--virtuoso-gb",
+        type=float,
+        default=2.0,
+        help="Virtuoso's buffers (6 for the 39 million quads of 100,000 letters)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the stores in the workdir")
     ap.add_argument("--workdir", type=Path, default=BENCH / "work")
     ap.add_argument(
