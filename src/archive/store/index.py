@@ -149,9 +149,3 @@ class KeyCounts:
     def clear(self, name: str) -> None:
         self._open[name] = {}
         self._runs[name] = []
-
-    def __len__(self) -> int:
-        """Keys counted, a key counted in several runs once per run (an upper bound)."""
-        return sum(len(c) for c in self._open.values()) + sum(
-            len(codes) for runs in self._runs.values() for codes, _ in runs
-        )

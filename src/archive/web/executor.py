@@ -142,13 +142,6 @@ class _Worker:
             raise RuntimeError(message)
         self.ready = True
 
-    def call(self, job: SparqlJob, timeout: float) -> tuple[str, Any]:
-        self.wait_ready(60)
-        self.conn.send(job)
-        if not self.conn.poll(timeout):
-            raise QueryTimeout()
-        return self.conn.recv()
-
     def stop(self, kill: bool = False) -> None:
         with contextlib.suppress(Exception):
             if kill:
