@@ -205,8 +205,22 @@ def test_row_limit_rewrites_only_what_it_must():
         ox.Store().query(apply_row_limit(q, 100)[0])  # still valid SPARQL
 
 
-def test_row_limit_and_time_limit(web_store):
-    config = WebConfig(workers=2, time_limit=1.5, row_limit=7)
+ENGINES = ["oxigraph", "pyoxigraph"]  # Oxigraph's server as the worker, or a Python worker
+
+
+def test_the_default_engine_is_oxigraphs_server_where_it_is_installed(web_store):
+    from archive.web.executor import ProcessExecutor, ServerExecutor, embedded_executor
+
+    path = str(web_store.path)
+    assert isinstance(embedded_executor(path, WebConfig()), ServerExecutor)
+    assert isinstance(
+        embedded_executor(path, WebConfig(sparql_engine="pyoxigraph")), ProcessExecutor
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_row_limit_and_time_limit(web_store, engine):
+    config = WebConfig(workers=2, time_limit=1.5, row_limit=7, sparql_engine=engine)
     with TestClient(create_app(web_store, config)) as c:
         r = c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
         assert r.status_code == 200 and r.headers["x-sparql-maxrows"] == "7"
@@ -230,12 +244,13 @@ def test_row_limit_and_time_limit(web_store):
         assert n_of(c.get("/sparql", params={"query": COUNT_LETTERS})) == N_DOCS
 
 
-def test_updates_with_the_token(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_updates_with_the_token(tmp_path, engine):
     from archive.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(tmp_path / "store", base=BASE)
     try:
-        config = WebConfig(workers=1, update_token="s3cret")
+        config = WebConfig(workers=1, update_token="s3cret", sparql_engine=engine)
         with TestClient(create_app(store, config)) as c:
             update = "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }"
             assert c.post("/sparql", data={"update": update}).status_code == 403
@@ -277,7 +292,8 @@ def test_sparqlwrapper_against_a_live_server(live):
         client.query()
 
 
-def test_a_large_answer_arrives_whole_from_the_server_users_run(live, web_store):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_large_answer_arrives_whole_from_the_server_users_run(web_store, tmp_path, engine):
     """uvicorn runs on uvloop where it is installed (a dependency on Linux and macOS), and
     uvloop leaves the worker's pipe non-blocking: an answer larger than the pipe's buffer was
     then cut off half-read (EAGAIN), a 400, and the worker killed."""
@@ -288,7 +304,8 @@ def test_a_large_answer_arrives_whole_from_the_server_users_run(live, web_store)
         assert importlib.util.find_spec("uvloop"), "uvicorn should run on uvloop here"
     query = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5000"
     expected = len(list(web_store.ox_store.query(query)))
-    with httpx.Client(timeout=60) as c:
+    config = WebConfig(workers=1, cache_dir=tmp_path, sparql_engine=engine)
+    with LiveServer(create_app(web_store, config)) as live, httpx.Client(timeout=60) as c:
         for _ in range(3):
             r = c.post(
                 f"{live.url}/sparql",

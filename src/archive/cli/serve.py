@@ -38,6 +38,14 @@ from archive.cli.store import open_from, search_index_option, store_options
     help="SPARQL queries run at once (embedded store: one process each).",
 )
 @click.option(
+    "--sparql-engine",
+    type=click.Choice(["auto", "oxigraph", "pyoxigraph"]),
+    default="auto",
+    show_default=True,
+    help="What runs embedded-store queries: Oxigraph's compiled server (auto: where the "
+    "oxigraph command is installed) or pyoxigraph in a Python process.",
+)
+@click.option(
     "--update-token",
     envvar="ARCHIVE_UPDATE_TOKEN",
     default=None,
@@ -60,6 +68,7 @@ def serve_cmd(
     time_limit: float,
     row_limit: int,
     workers: int,
+    sparql_engine: str,
     update_token: str | None,
     cache_dir: Path | None,
     search_index: Path | None,
@@ -90,6 +99,7 @@ def serve_cmd(
         time_limit=time_limit,
         row_limit=row_limit,
         workers=workers,
+        sparql_engine=sparql_engine,
         update_token=update_token,
         cache_dir=cache_dir,
         search_index=search_index,

@@ -33,7 +33,7 @@ from archive.store.base import Store
 from archive.store.search import SearchIndex, index_path
 from archive.web import cmif, downloads, linkeddata, pages, querypage, sparql
 from archive.web.config import WebConfig
-from archive.web.executor import ProcessExecutor, RemoteExecutor
+from archive.web.executor import RemoteExecutor, embedded_executor
 from archive.web.linkeddata import Problem
 from archive.web.negotiate import prefers_html
 from archive.web.site import HERE, Site
@@ -134,7 +134,7 @@ def create_app(
     config = config or WebConfig()
     index = index or SearchIndex(index_path(store, config.search_index), store.base)
     if getattr(store, "path", None) is not None:
-        executor = ProcessExecutor(str(store.path), config.workers, config.time_limit)  # type: ignore[attr-defined]
+        executor = embedded_executor(str(store.path), config)  # type: ignore[attr-defined]
     else:
         executor = RemoteExecutor(
             store.endpoint,  # type: ignore[attr-defined]

@@ -16,7 +16,9 @@ class WebConfig:
 
     ``title`` names the collection on every page. ``time_limit`` and ``row_limit`` bound each
     SPARQL query; ``workers`` is how many queries of the embedded store run at once (each in
-    its own process, so that a query over its time limit is really stopped). SPARQL Update is
+    its own process, so that a query over its time limit is really stopped); ``sparql_engine``
+    is what runs in those processes: Oxigraph's server (``oxigraph``, the default where it is
+    installed) or pyoxigraph (``pyoxigraph``). SPARQL Update is
     refused unless ``update_token`` is set, and then only with ``Authorization: Bearer TOKEN``.
     ``cache_dir`` holds deposit packages and validation reports built on request.
     """
@@ -25,6 +27,7 @@ class WebConfig:
     time_limit: float = DEFAULT_TIME_LIMIT
     row_limit: int = DEFAULT_ROW_LIMIT
     workers: int = 2
+    sparql_engine: str = "auto"  # auto | oxigraph | pyoxigraph (archive.web.executor)
     update_token: str | None = None
     max_query_bytes: int = MAX_QUERY_BYTES
     page_size: int = 50
