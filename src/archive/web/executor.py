@@ -11,9 +11,9 @@ Two kinds of worker, the same engine and answers:
 
 - :class:`ServerExecutor` (the default where the ``oxigraph`` command is installed, as it is
   with the archive): each worker is Oxigraph's own server (``oxigraph serve-read-only``) on a
-  private loopback port, sent one query at a time. The compiled server spent 7 and 16% less
-  CPU than the same engine inside Python on two saved queries at 100,000 letters (README,
-  *The web layer*), so the endpoint costs little more than ``oxigraph serve`` itself.
+  private loopback port, sent one query at a time. The same engine inside Python spent 7 and
+  16% more CPU than this compiled server on two saved queries at 100,000 letters (README, *The
+  web layer*); with it, the endpoint costs little more than ``oxigraph serve`` itself.
 - :class:`ProcessExecutor`: each worker is a Python process running pyoxigraph, which
   serialises answers natively.
 
