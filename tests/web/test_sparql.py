@@ -218,6 +218,18 @@ def test_the_default_engine_is_oxigraphs_server_where_it_is_installed(web_store)
     )
 
 
+def test_without_the_oxigraph_command(web_store, monkeypatch):
+    """auto falls back to Python workers; asking for Oxigraph's server says what to install."""
+    from archive.errors import ArchiveError
+    from archive.web import executor
+
+    monkeypatch.setattr(executor, "oxigraph_command", lambda: None)
+    path = str(web_store.path)
+    assert isinstance(executor.embedded_executor(path, WebConfig()), executor.ProcessExecutor)
+    with pytest.raises(ArchiveError, match="pip install oxigraph"):
+        executor.embedded_executor(path, WebConfig(sparql_engine="oxigraph"))
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_row_limit_and_time_limit(web_store, engine):
     config = WebConfig(workers=2, time_limit=1.5, row_limit=7, sparql_engine=engine)
