@@ -414,6 +414,7 @@ class _ServerWorker:
         for the next query (it belongs to the event loop that opened it)."""
         loop = asyncio.get_running_loop()
         if self._stream is None or self._stream[0] is not loop:
+            self._close_stream()
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
             self._stream = (loop, reader, writer)
         _, reader, writer = self._stream
@@ -454,13 +455,23 @@ class _ServerWorker:
         return status, body
 
     def _close_stream(self) -> None:
-        if self._stream is not None:
-            with contextlib.suppress(Exception):
-                self._stream[2].close()
-            self._stream = None
+        """Close the connection, on the event loop it belongs to (this may run in a thread)."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        loop, _, writer = stream
+        with contextlib.suppress(Exception):
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                writer.close()
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(writer.close)
 
     def stop(self, kill: bool = False) -> None:
-        self._close_stream()
+        """End the server (from any thread)."""
         with contextlib.suppress(Exception):
             if kill:
                 self.process.kill()
@@ -471,6 +482,7 @@ class _ServerWorker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        self._close_stream()
         with contextlib.suppress(Exception):
             self.log.close()
 
