@@ -217,3 +217,25 @@ def test_each_document_graph_still_says_what_that_document_states(store: Store, 
     assert {r[0] for r in store.query(q).values()} == graphs
     q = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{org}> a schema:Organization }}"
     assert store.query(q).values() == [("1",)]
+
+
+def test_the_faster_form_in_the_docs_gives_the_same_answer(store: Store, documents):
+    """docs/store.md shows letters per addressee per year with each side of the join as a
+    subquery (four times faster at 100,000 letters): it must answer what the natural one does."""
+    import re
+
+    text = (Path(__file__).parents[2] / "docs" / "store.md").read_text(encoding="utf-8")
+    (faster,) = [
+        q for q in re.findall(r"```sparql\n(.*?)```", text, re.S) if "?addressee ?year" in q
+    ]
+    kw = {"bulk": True} if store.backend == "embedded" else {}
+    store.load(documents, **kw)
+    result = store.query(faster)
+    rows = Counter(
+        tuple(
+            str(t) if v != "letters" else t.value for v, t in zip(result.variables, r, strict=True)
+        )
+        for r in result.rows
+    )
+    natural_rows = answers(store, choose(documents))["letters-per-addressee-per-year"]
+    assert rows and rows == natural_rows
