@@ -505,15 +505,31 @@ class ServerExecutor(_Pool):
         return _ServerWorker(self.command, self.path, self.generation)
 
     async def _ask(self, w: _ServerWorker, job: SparqlJob) -> tuple[str, bytes | str]:
+        # Turtle is asked for as N-Triples and written here with the profile's prefixes, as
+        # the Python worker writes it (the server writes full IRIs)
+        turtle = job.media_type == "text/turtle"
         status, body = await asyncio.wait_for(
-            w.post(protocol_form(job), job.media_type), self.time_limit
+            w.post(protocol_form(job), "application/n-triples" if turtle else job.media_type),
+            self.time_limit,
         )
+        if status == 200 and turtle:
+            body = await asyncio.get_running_loop().run_in_executor(
+                self._threads, _pretty_turtle, body
+            )
         if status == 200:
             return "ok", body
         text = body.decode("utf-8", "replace").strip()
         if status in (400, 500):
             return "refused", text[:2000]
         raise RuntimeError(f"oxigraph answered {status}: {text[:200]}")
+
+
+def _pretty_turtle(ntriples: bytes) -> bytes:
+    from archive.rdf.namespaces import PREFIXES
+
+    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
 
 
 def embedded_executor(path: str, config: Any) -> _Pool:
