@@ -428,3 +428,14 @@ def test_a_natural_count_over_sparql_on_a_remote_store_is_the_set_answer(oxigrap
         assert got == want
     finally:
         store.close()
+
+
+def test_a_malformed_answer_from_a_worker_is_the_workers_failure():
+    """A status, length or chunk size that is not a number ends the worker (RuntimeError, a
+    400 with a message), instead of escaping as a ValueError (a 500)."""
+    from archive.web.executor import _number
+
+    assert _number([b"1a"], 16) == 26 and _number(["200"], 10) == 200
+    for fields in ([], [b"HTTP/1.1"], [b"zz"]):
+        with pytest.raises(RuntimeError, match="malformed answer"):
+            _number(fields, 16)

@@ -52,6 +52,8 @@ PREFIXES: dict[str, Namespace] = {
     "sh": SH,
     "arc": ARC,
 }
+# the same as plain strings, as pyoxigraph takes them (queries' and writers' prefixes)
+PREFIX_IRIS: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items()}
 
 __all__ = [
     "ARC",
@@ -63,6 +65,7 @@ __all__ = [
     "OWL",
     "POS",
     "PREFIXES",
+    "PREFIX_IRIS",
     "PROV",
     "RDF",
     "RDFS",

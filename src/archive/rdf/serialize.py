@@ -14,7 +14,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from archive.rdf.docgraph import DocumentGraph, to_dataset
-from archive.rdf.namespaces import PREFIXES
+from archive.rdf.namespaces import PREFIX_IRIS
 from archive.resources import data_dir
 
 FORMATS = ("turtle", "trig", "nquads", "jsonld")
@@ -44,7 +44,7 @@ def serialize(docs: Sequence[DocumentGraph], fmt: str) -> bytes:
         stable = _stable_json(json.loads(text))
         return (json.dumps(stable, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
     quads = sorted((q for d in docs for q in d.ox_quads()), key=str)
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    prefixes = PREFIX_IRIS
     if fmt == "nquads":
         return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     if fmt == "trig":
@@ -96,5 +96,5 @@ def canonical_turtle(text: str) -> bytes:
     canonical = sorted(
         {ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples}, key=str
     )
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    prefixes = PREFIX_IRIS
     return ox.serialize(canonical, format=ox.RdfFormat.TURTLE, prefixes=prefixes)

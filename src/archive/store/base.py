@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from archive.errors import QueryError, StoreError, StoreNeedsRepair, StoreUnavailable, UsageError
 from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import ARC, DCTERMS, PREFIXES, RDF, XSD
+from archive.rdf.namespaces import ARC, DCTERMS, PREFIX_IRIS, RDF, XSD
 from archive.rdf.uris import URIs
 from archive.store import catalog as cat
 from archive.store.catalog import (
@@ -761,7 +761,7 @@ WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{self.base}/graph/"
         items: Iterable[ox.Quad | ox.Triple] = counted
         if not rdf_format.supports_datasets:
             items = (ox.Triple(q.subject, q.predicate, q.object) for q in counted)
-        prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt in ("trig", "turtle") else None
+        prefixes = PREFIX_IRIS if fmt in ("trig", "turtle") else None
         ox.serialize(items, out, rdf_format, prefixes=prefixes)
         return counted.n
 

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from archive.errors import QueryError, StoreError
 from archive.rdf.docgraph import DocumentGraph
-from archive.rdf.namespaces import PREFIXES, XSD
+from archive.rdf.namespaces import PREFIX_IRIS, XSD
 from archive.store import catalog as cat
 from archive.store.base import (
     DEFAULT_BATCH,
@@ -103,7 +103,6 @@ class EmbeddedStore(Store):
                     "server and use --endpoint"
                 ) from exc
             raise StoreError(f"cannot open the store at {self.path}: {text}") from exc
-        self._prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
         self._bulk: list[_Pending] = []
         self._bulk_bytes = 0
         self._bulk_file: IO[bytes] | None = None
@@ -128,7 +127,7 @@ class EmbeddedStore(Store):
     def query_options(self) -> dict[str, object]:
         """Keyword arguments for ``ox.Store.query`` that give the store's dataset (the merged
         default graph, every named graph), for callers that run queries themselves."""
-        return {"prefixes": self._prefixes}
+        return {"prefixes": PREFIX_IRIS}
 
     def close(self) -> None:
         if not self.read_only:
@@ -164,7 +163,7 @@ class EmbeddedStore(Store):
 
     def _query(self, query: str) -> QueryResult:
         try:
-            return result_from_ox(self._store.query(query, prefixes=self._prefixes))
+            return result_from_ox(self._store.query(query, prefixes=PREFIX_IRIS))
         except SyntaxError as exc:
             raise syntax_error(exc, text=query) from exc
         except OSError as exc:

@@ -15,7 +15,6 @@ at once (the next command that opens the store then finishes what the load wrote
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import signal
@@ -30,6 +29,7 @@ from typing import Any
 
 from archive.errors import StoreError
 from archive.findings import Report
+from archive.procutil import die_with_parent
 from archive.store.base import LoadResult, Outcome, Store
 from archive.store.document import prepare
 from archive.tei.files import expand_paths
@@ -140,11 +140,7 @@ def validate_and_prepare(task: Any) -> FileResult:
 def _worker_start(parent: int) -> None:
     """In each worker: ignore Ctrl-C (the parent decides), and end with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(Exception):  # Linux: the kernel kills us when the parent dies
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    die_with_parent()  # Linux: the kernel kills us when the parent dies
     if os.getppid() != parent:  # the parent died before we got here
         os._exit(1)
 

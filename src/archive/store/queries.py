@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from archive.errors import QueryError, UsageError
-from archive.rdf.namespaces import PREFIXES, XSD
+from archive.rdf.namespaces import PREFIX_IRIS, PREFIXES, XSD
 from archive.rdf.uris import URIs
 from archive.resources import data_dir
 
@@ -215,7 +215,7 @@ def check_syntax(text: str) -> None:
     global _checker
     if _checker is None:
         _checker = ox.Store()
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    prefixes = PREFIX_IRIS
     try:
         _checker.query(text, prefixes=prefixes)
     except SyntaxError as exc:

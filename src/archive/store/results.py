@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from archive.errors import UsageError
-from archive.rdf.namespaces import PREFIXES
+from archive.rdf.namespaces import PREFIX_IRIS, PREFIXES
 from archive.store.base import OxTerm, QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
@@ -43,7 +43,7 @@ def render(result: QueryResult, fmt: str, base: str | None = None) -> str | byte
                 f"a CONSTRUCT or DESCRIBE query returns RDF: --format "
                 f"{' | '.join(GRAPH_FORMATS)} (not {fmt})"
             )
-        prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt == "turtle" else None
+        prefixes = PREFIX_IRIS if fmt == "turtle" else None
         return ox.serialize(result.triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
     if fmt == "table":
         return table(result, base)

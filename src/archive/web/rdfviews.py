@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from archive.rdf.namespaces import PREFIXES
+from archive.rdf.namespaces import PREFIX_IRIS
 from archive.store.base import Store
 
 RDF_TYPES: dict[str, tuple[str, ox.RdfFormat]] = {
@@ -23,7 +23,6 @@ RDF_TYPES: dict[str, tuple[str, ox.RdfFormat]] = {
     "nq": ("application/n-quads", ox.RdfFormat.N_QUADS),
 }
 DATASET_EXTS = ("trig", "nq")
-PREFIX_MAP = {p: str(ns) for p, ns in PREFIXES.items()}
 
 
 @dataclass
@@ -85,7 +84,7 @@ def graph_exists(store: Store, graph: str) -> bool:
 
 def serialize(desc: Description, ext: str) -> bytes:
     _, fmt = RDF_TYPES[ext]
-    prefixes = PREFIX_MAP if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    prefixes = PREFIX_IRIS if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     if ext in DATASET_EXTS:
         g = ox.NamedNode(desc.graph) if desc.graph else ox.DefaultGraph()
         quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in desc.triples]

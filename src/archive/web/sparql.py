@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from archive import __version__
 from archive.errors import ArchiveError, QueryError
-from archive.rdf.namespaces import DCTERMS, PREFIXES, RDF, SCHEMA, VOID, XSD, bind_all
+from archive.rdf.namespaces import DCTERMS, PREFIX_IRIS, PREFIXES, RDF, SCHEMA, VOID, XSD, bind_all
 from archive.store.queries import query_form, sparql_tokens, syntax_error
 from archive.web.executor import (
     GRAPH_TYPES,
@@ -282,14 +282,13 @@ async def _update(
 
 
 _checker = ox.Store()
-_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
 
 
 def check_query(text: str, base_iri: str | None = None) -> None:
     """Parse the query here (as ``archive query`` does), with the endpoint as its base IRI, so
     that errors point at the user's line and column whatever the backend."""
     try:
-        _checker.query(text, prefixes=_PREFIXES, base_iri=base_iri)
+        _checker.query(text, prefixes=PREFIX_IRIS, base_iri=base_iri)
     except SyntaxError as exc:
         raise syntax_error(exc, text=text) from exc
 
