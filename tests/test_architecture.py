@@ -18,7 +18,14 @@ PACKAGE = "archive"
 # Bottom to top. A module may import its own package and anything in a lower layer; packages in
 # the same layer do not import each other. A new package must be placed here on purpose.
 LAYERS: list[set[str]] = [
-    {"archive", "archive.errors", "archive.findings", "archive.resources", "archive.fsutil"},
+    {
+        "archive",
+        "archive.errors",
+        "archive.findings",
+        "archive.resources",
+        "archive.fsutil",
+        "archive.procutil",
+    },
     {"archive.tei"},
     {"archive.rdf"},
     {"archive.shacl"},
